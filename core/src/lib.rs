@@ -1,0 +1,9 @@
+//! Vitrine's privacy core.
+//!
+//! Everything that protects a shopper and can run anywhere lives here, free of web-sys, tokio
+//! and databases, so that the widget (WASM in the shopper's browser), the render server and the
+//! `vitrine` CLI share one implementation and one set of tests. A fix made here is a fix
+//! everywhere a photo is handled.
+#![deny(missing_docs)]
+
+pub mod photo;
