@@ -90,6 +90,23 @@ impl Orientation {
             Self::Rotate270 => (w - 1 - y, x),
         }
     }
+
+    /// The 2D affine transform `[a, b, c, d, e, f]` (canvas `setTransform` order) that draws an
+    /// image stored as `stored` (width, height), placed at the origin, upright onto a canvas of
+    /// the displayed size. It is the continuous form of [`Self::source_of`].
+    pub fn canvas_transform(self, stored: (u32, u32)) -> [f64; 6] {
+        let (w, h) = (f64::from(stored.0), f64::from(stored.1));
+        match self {
+            Self::Normal => [1.0, 0.0, 0.0, 1.0, 0.0, 0.0],
+            Self::FlipHorizontal => [-1.0, 0.0, 0.0, 1.0, w, 0.0],
+            Self::Rotate180 => [-1.0, 0.0, 0.0, -1.0, w, h],
+            Self::FlipVertical => [1.0, 0.0, 0.0, -1.0, 0.0, h],
+            Self::Transpose => [0.0, 1.0, 1.0, 0.0, 0.0, 0.0],
+            Self::Rotate90 => [0.0, 1.0, -1.0, 0.0, h, 0.0],
+            Self::Transverse => [0.0, -1.0, -1.0, 0.0, h, w],
+            Self::Rotate270 => [0.0, -1.0, 1.0, 0.0, 0.0, w],
+        }
+    }
 }
 
 #[cfg(test)]
@@ -112,5 +129,27 @@ mod tests {
         assert_eq!(Orientation::Rotate90.source_of(0, 0, (4, 2)), (0, 1));
         assert_eq!(Orientation::Rotate90.source_of(1, 0, (4, 2)), (0, 0));
         assert_eq!(Orientation::Rotate270.source_of(0, 0, (4, 2)), (3, 0));
+    }
+
+    #[test]
+    fn the_canvas_transform_agrees_with_source_of_for_every_orientation() {
+        let stored = (5u32, 3u32);
+        for v in 1..=8 {
+            let o = Orientation::from_exif(v);
+            let [a, b, c, d, e, f] = o.canvas_transform(stored);
+            let (dw, dh) = o.displayed(stored.0, stored.1);
+            for sy in 0..stored.1 {
+                for sx in 0..stored.0 {
+                    // The centre of stored pixel (sx, sy) lands in the centre of a displayed pixel.
+                    let (x, y) = (f64::from(sx) + 0.5, f64::from(sy) + 0.5);
+                    let (px, py) = (a * x + c * y + e, b * x + d * y + f);
+                    let (dx, dy) = ((px - 0.5).round(), (py - 0.5).round());
+                    assert!(dx >= 0.0 && dy >= 0.0 && dx < f64::from(dw) && dy < f64::from(dh), "{o:?}");
+                    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                    let back = o.source_of(dx as u32, dy as u32, stored);
+                    assert_eq!(back, (sx, sy), "{o:?}");
+                }
+            }
+        }
     }
 }
