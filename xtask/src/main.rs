@@ -1,1 +1,51 @@
-fn main() {}
+//! `cargo xtask`: the project's two commands and what they need.
+//!
+//! `cargo xtask test` installs what is missing (Debian's chromium, chromium-driver, exiftool and
+//! binaryen; the wasm32 target; the wasm-bindgen CLI at the exact version in Cargo.lock;
+//! cargo-fuzz; npm packages from www/package-lock.json), then runs every check: formatting,
+//! clippy on native and wasm32, native tests, the widget's tests in headless Chromium, the fuzz
+//! corpora under libFuzzer, and the Playwright walks of the demo page.
+//! `cargo xtask demo` installs what the demo needs, builds the widget and runs the server with the
+//! demo retailer page. Each install step is skipped when already done, so a second run is fast.
+//! Nothing is downloaded from anywhere but Debian, crates.io and npm.
+
+mod install;
+mod run;
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+
+fn main() -> Result<()> {
+    let root = workspace_root()?;
+    let mut args = std::env::args().skip(1);
+    let command = args.next().unwrap_or_default();
+    let rest: Vec<String> = args.collect();
+    match command.as_str() {
+        "test" => run::test(&root, &rest),
+        "demo" => run::demo(&root),
+        "setup" => install::everything(&root),
+        "build-widget" => {
+            let build = if rest.iter().any(|a| a == "--rust-codec") {
+                run::WidgetBuild::RustCodec
+            } else {
+                run::WidgetBuild::Release
+            };
+            run::build_widget(&root, build).map(|_| ())
+        }
+        _ => {
+            eprintln!("usage: cargo xtask <test|demo|setup|build-widget>");
+            eprintln!("  test          install what is missing, then run every check and test");
+            eprintln!("  test --quick  skip the Playwright and fuzz stages (for local iteration)");
+            eprintln!("  demo          build the widget and serve the demo retailer page");
+            eprintln!("  setup         only install what is missing");
+            eprintln!("  build-widget [--rust-codec]  build pkg/ (or pkg-rust-codec/ for the benchmark)");
+            bail!("unknown command {command:?}")
+        }
+    }
+}
+
+fn workspace_root() -> Result<PathBuf> {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().map(PathBuf::from).context("xtask lives one level below the workspace root")
+}

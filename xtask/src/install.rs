@@ -1,0 +1,129 @@
+//! Idempotent installation of what the tests and the demo need, from Debian, crates.io and npm
+//! only. Every step checks first, so a second run costs a few process spawns.
+
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+use crate::run::{cmd, output_of, step};
+
+/// Debian packages and the command that proves each is installed.
+const DEBIAN: &[(&str, &str)] = &[
+    ("chromium", "/usr/bin/chromium"),
+    ("chromium-driver", "/usr/bin/chromedriver"),
+    ("libimage-exiftool-perl", "/usr/bin/exiftool"),
+    ("binaryen", "/usr/bin/wasm-opt"),
+    ("brotli", "/usr/bin/brotli"),
+];
+
+/// Everything `cargo xtask test` needs.
+pub fn everything(root: &Path) -> Result<()> {
+    debian_packages(DEBIAN)?;
+    wasm_target()?;
+    wasm_bindgen_cli(root)?;
+    cargo_fuzz()?;
+    npm_packages(root)?;
+    Ok(())
+}
+
+/// What `cargo xtask demo` needs.
+pub fn for_demo(root: &Path) -> Result<()> {
+    debian_packages(&DEBIAN[3..4])?;
+    wasm_target()?;
+    wasm_bindgen_cli(root)
+}
+
+fn debian_packages(wanted: &[(&str, &str)]) -> Result<()> {
+    let missing: Vec<&str> =
+        wanted.iter().filter(|(_, probe)| !Path::new(probe).exists()).map(|(name, _)| *name).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    step(&format!("installing Debian packages: {}", missing.join(" ")));
+    let as_root = output_of(Command::new("id").arg("-u")).map(|s| s.trim() == "0").unwrap_or(false);
+    let prefix: &[&str] = if as_root { &[] } else { &["sudo"] };
+    let apt = |args: &[&str]| -> Result<()> {
+        let mut full: Vec<&str> = prefix.to_vec();
+        full.push("apt-get");
+        full.extend_from_slice(args);
+        let mut command = Command::new(full[0]);
+        command.args(&full[1..]).env("DEBIAN_FRONTEND", "noninteractive");
+        cmd(&mut command)
+    };
+    apt(&["update", "-qq"])?;
+    let mut install = vec!["install", "-y", "-qq", "--no-install-recommends"];
+    install.extend(&missing);
+    apt(&install)
+}
+
+fn wasm_target() -> Result<()> {
+    let installed = output_of(Command::new("rustup").args(["target", "list", "--installed"]))?;
+    if installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+        return Ok(());
+    }
+    step("adding the wasm32-unknown-unknown target");
+    cmd(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+}
+
+/// The version of `wasm-bindgen` that Cargo.lock pins: the CLI must match it exactly.
+pub fn locked_wasm_bindgen_version(root: &Path) -> Result<String> {
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).context("reading Cargo.lock")?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == "name = \"wasm-bindgen\""
+            && let Some(version) = lines.next().and_then(|v| v.trim().strip_prefix("version = \""))
+        {
+            return Ok(version.trim_end_matches('"').to_owned());
+        }
+    }
+    bail!("Cargo.lock has no wasm-bindgen entry")
+}
+
+fn wasm_bindgen_cli(root: &Path) -> Result<()> {
+    let version = locked_wasm_bindgen_version(root)?;
+    let current = output_of(Command::new("wasm-bindgen").arg("--version")).unwrap_or_default();
+    if current.split_whitespace().nth(1) == Some(version.as_str()) {
+        return Ok(());
+    }
+    step(&format!("installing wasm-bindgen-cli {version} from crates.io (a few minutes, once)"));
+    let locked = cmd(Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", &version, "--locked"]));
+    if locked.is_err() {
+        // The CLI's own lock file can name a dependency version that has since been yanked;
+        // the same CLI version resolved afresh is still the one our Cargo.lock pins.
+        step("the CLI's lock file no longer resolves; installing the same version unlocked");
+        cmd(Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", &version]))?;
+    }
+    Ok(())
+}
+
+/// cargo-fuzz replays the fuzz corpora under libFuzzer; it needs the nightly toolchain, which
+/// this machine kind ships (it cannot be fetched), so its absence is reported, not papered over.
+fn cargo_fuzz() -> Result<()> {
+    if output_of(Command::new("cargo").args(["fuzz", "--version"])).is_ok() {
+        return Ok(());
+    }
+    step("installing cargo-fuzz from crates.io (once)");
+    cmd(Command::new("cargo").args(["install", "cargo-fuzz", "--locked"]))
+}
+
+pub fn nightly_available() -> bool {
+    output_of(Command::new("rustup").args(["toolchain", "list"])).is_ok_and(|list| list.contains("nightly"))
+}
+
+fn npm_packages(root: &Path) -> Result<()> {
+    let www = root.join("www");
+    if !www.join("package-lock.json").exists() {
+        return Ok(());
+    }
+    let installed_lock = www.join("node_modules/.package-lock.json");
+    let fresh = match (std::fs::metadata(&installed_lock), std::fs::metadata(www.join("package-lock.json"))) {
+        (Ok(installed), Ok(lock)) => installed.modified()? >= lock.modified()?,
+        _ => false,
+    };
+    if fresh {
+        return Ok(());
+    }
+    step("installing npm packages from www/package-lock.json");
+    cmd(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&www))
+}
