@@ -2,7 +2,31 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::photo::ExifSummary;
+use crate::photo::{ExifSummary, PhotoError};
+
+/// Real photos hold a few dozen carriers (an ICC profile split over 9 segments, extended XMP over
+/// a few dozen more); a file with more was built to make the parser allocate, so it is refused.
+pub const MAX_CARRIERS: usize = 1024;
+
+/// Record a carrier, refusing files with more than [`MAX_CARRIERS`].
+pub(crate) fn push(carriers: &mut Vec<Carrier>, carrier: Carrier) -> Result<(), PhotoError> {
+    if carriers.len() >= MAX_CARRIERS {
+        return Err(PhotoError::corrupt(format!(
+            "more than {MAX_CARRIERS} metadata segments"
+        )));
+    }
+    carriers.push(carrier);
+    Ok(())
+}
+
+/// Record a byte range to keep, merging it with the previous one when they touch: the number of
+/// ranges then grows only with the (bounded) number of carriers between them.
+pub(crate) fn keep(kept: &mut Vec<std::ops::Range<usize>>, range: std::ops::Range<usize>) {
+    match kept.last_mut() {
+        Some(last) if last.end == range.start => last.end = range.end,
+        _ => kept.push(range),
+    }
+}
 
 /// What kind of carrier a segment or chunk is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

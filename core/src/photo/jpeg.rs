@@ -8,7 +8,7 @@
 //! starts with a fresh minimal JFIF (or the colour transform of an Adobe APP14, which decoders
 //! need), plus a minimal EXIF holding only Orientation when the photo is not stored upright.
 
-use crate::photo::carrier::{Carrier, CarrierKind, TextHints};
+use crate::photo::carrier::{self, Carrier, CarrierKind, TextHints};
 use crate::photo::exif::{self, minimal_orientation_exif};
 use crate::photo::{Orientation, PhotoError};
 
@@ -80,12 +80,15 @@ pub fn parse(data: &[u8]) -> Result<JpegLayout, PhotoError> {
         if data[pos] != 0xFF {
             // Bytes outside any segment: decoders skip them, we drop them.
             let next = memchr::memchr(0xFF, &data[pos..]).map_or(data.len(), |i| pos + i);
-            carriers.push(Carrier::new(
-                CarrierKind::StrayBytes,
-                "bytes between segments",
-                pos,
-                next - pos,
-            ));
+            carrier::push(
+                &mut carriers,
+                Carrier::new(
+                    CarrierKind::StrayBytes,
+                    "bytes between segments",
+                    pos,
+                    next - pos,
+                ),
+            )?;
             pos = next;
             continue;
         }
@@ -105,7 +108,17 @@ pub fn parse(data: &[u8]) -> Result<JpegLayout, PhotoError> {
                 ));
             }
             0x00 | 0x01 | 0xD0..=0xD7 => {
-                // Stuffing, TEM or a restart marker outside a scan: no content, dropped.
+                // Stuffing, TEM or a restart marker outside a scan: no content, dropped (and
+                // counted, so a file of nothing but such markers cannot grow our bookkeeping).
+                carrier::push(
+                    &mut carriers,
+                    Carrier::new(
+                        CarrierKind::StrayBytes,
+                        "stray marker",
+                        start,
+                        m + 1 - start,
+                    ),
+                )?;
                 pos = m + 1;
                 continue;
             }
@@ -139,16 +152,16 @@ pub fn parse(data: &[u8]) -> Result<JpegLayout, PhotoError> {
                     ));
                 }
                 frame = Some(parse_frame(marker, payload)?);
-                kept.push(start..seg_end);
+                carrier::keep(&mut kept, start..seg_end);
             }
-            0xC4 | 0xDB | 0xDD | 0xCC | 0xDC => kept.push(start..seg_end),
+            0xC4 | 0xDB | 0xDD | 0xCC | 0xDC => carrier::keep(&mut kept, start..seg_end),
             SOS => {
                 if frame.is_none() {
                     return Err(PhotoError::corrupt("scan data before the frame header"));
                 }
                 scans += 1;
                 let scan_end = scan_entropy_coded_data(data, seg_end)?;
-                kept.push(start..scan_end);
+                carrier::keep(&mut kept, start..scan_end);
                 pos = scan_end;
                 continue;
             }
@@ -163,22 +176,25 @@ pub fn parse(data: &[u8]) -> Result<JpegLayout, PhotoError> {
                 {
                     adobe_transform = Some(payload[11]);
                 }
-                carriers.push(carrier);
+                carrier::push(&mut carriers, carrier)?;
             }
             COM => {
                 let mut carrier = Carrier::new(CarrierKind::Comment, "COM", start, seg_end - start);
                 carrier.hints = TextHints::scan(payload);
-                carriers.push(carrier);
+                carrier::push(&mut carriers, carrier)?;
             }
             other => {
                 // JPGn extensions, hierarchical-mode and reserved markers: nothing a baseline or
                 // progressive decoder reads, and a place to hide data.
-                carriers.push(Carrier::new(
-                    CarrierKind::OtherApplication,
-                    format!("marker 0x{other:02X}"),
-                    start,
-                    seg_end - start,
-                ));
+                carrier::push(
+                    &mut carriers,
+                    Carrier::new(
+                        CarrierKind::OtherApplication,
+                        format!("marker 0x{other:02X}"),
+                        start,
+                        seg_end - start,
+                    ),
+                )?;
             }
         }
         pos = seg_end;
@@ -190,7 +206,10 @@ pub fn parse(data: &[u8]) -> Result<JpegLayout, PhotoError> {
         return Err(PhotoError::corrupt("the JPEG has no image data"));
     }
     if end_of_image < data.len() {
-        carriers.push(classify_trailer(&data[end_of_image..], end_of_image));
+        carrier::push(
+            &mut carriers,
+            classify_trailer(&data[end_of_image..], end_of_image),
+        )?;
     }
     Ok(JpegLayout {
         frame,

@@ -144,7 +144,10 @@ mod tests {
                     let (x, y) = (f64::from(sx) + 0.5, f64::from(sy) + 0.5);
                     let (px, py) = (a * x + c * y + e, b * x + d * y + f);
                     let (dx, dy) = ((px - 0.5).round(), (py - 0.5).round());
-                    assert!(dx >= 0.0 && dy >= 0.0 && dx < f64::from(dw) && dy < f64::from(dh), "{o:?}");
+                    assert!(
+                        dx >= 0.0 && dy >= 0.0 && dx < f64::from(dw) && dy < f64::from(dh),
+                        "{o:?}"
+                    );
                     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
                     let back = o.source_of(dx as u32, dy as u32, stored);
                     assert_eq!(back, (sx, sy), "{o:?}");

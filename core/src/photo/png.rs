@@ -6,7 +6,7 @@
 //! (the default image stays) and unknown chunks. An unknown *critical* chunk means a decoder
 //! could not show the file, so it is refused.
 
-use crate::photo::carrier::{Carrier, CarrierKind, TextHints};
+use crate::photo::carrier::{self, Carrier, CarrierKind, TextHints};
 use crate::photo::{Orientation, PhotoError, exif};
 
 const SIGNATURE: &[u8; 8] = b"\x89PNG\r\n\x1a\n";
@@ -101,12 +101,12 @@ pub fn parse(data: &[u8]) -> Result<PngLayout, PhotoError> {
                     return Err(PhotoError::corrupt("more than one IHDR chunk"));
                 }
                 header = Some(parse_header(body)?);
-                kept.push(pos..end);
+                carrier::keep(&mut kept, pos..end);
             }
-            b"PLTE" | b"tRNS" => kept.push(pos..end),
+            b"PLTE" | b"tRNS" => carrier::keep(&mut kept, pos..end),
             b"IDAT" => {
                 seen_idat = true;
-                kept.push(pos..end);
+                carrier::keep(&mut kept, pos..end);
             }
             b"IEND" => {
                 if !seen_idat {
@@ -120,7 +120,7 @@ pub fn parse(data: &[u8]) -> Result<PngLayout, PhotoError> {
                         data.len() - end,
                     );
                     trailer.hints = TextHints::scan(&data[end..]);
-                    carriers.push(trailer);
+                    carrier::push(&mut carriers, trailer)?;
                 }
                 break;
             }
@@ -135,7 +135,7 @@ pub fn parse(data: &[u8]) -> Result<PngLayout, PhotoError> {
                     orientation = Some(exif::read_orientation(exif_tiff(body)));
                 }
                 animated |= &kind == b"acTL";
-                carriers.push(carrier);
+                carrier::push(&mut carriers, carrier)?;
             }
         }
         pos = end;

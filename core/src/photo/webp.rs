@@ -6,7 +6,7 @@
 //! lossy bitstream has a separate ALPH chunk; the RIFF size is recomputed. Animated files are
 //! refused: a room photo is a still image.
 
-use crate::photo::carrier::{Carrier, CarrierKind, TextHints};
+use crate::photo::carrier::{self, Carrier, CarrierKind, TextHints};
 use crate::photo::{Orientation, PhotoError, exif};
 
 const VP8X_ANIMATION: u8 = 0x02;
@@ -128,7 +128,7 @@ pub fn parse(data: &[u8]) -> Result<WebpLayout, PhotoError> {
                 if carrier.kind == CarrierKind::Exif && orientation.is_none() {
                     orientation = Some(exif::read_orientation(exif_tiff(body)));
                 }
-                carriers.push(carrier);
+                carrier::push(&mut carriers, carrier)?;
             }
         }
         pos = chunk_end;
@@ -141,7 +141,7 @@ pub fn parse(data: &[u8]) -> Result<WebpLayout, PhotoError> {
             data.len() - riff_end,
         );
         trailer.hints = TextHints::scan(&data[riff_end..]);
-        carriers.push(trailer);
+        carrier::push(&mut carriers, trailer)?;
     }
     let Some((image, bitstream, width, height)) = image else {
         return Err(PhotoError::corrupt("the WebP has no image data"));
