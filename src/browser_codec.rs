@@ -1,0 +1,130 @@
+//! Decode, turn, downscale and re-encode with the browser's own codecs (createImageBitmap and
+//! OffscreenCanvas): native speed and no image decoder in our WASM, which keeps it small.
+//!
+//! The bytes handed in carry no orientation, so no browser's EXIF handling can turn the photo
+//! twice or not at all; the turn is the explicit canvas transform from `vitrine-core`.
+
+use js_sys::{Array, Object, Promise, Uint8Array};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    Blob, BlobPropertyBag, ImageBitmap, ImageBitmapOptions, ImageEncodeOptions, ImageOrientation,
+    OffscreenCanvas, OffscreenCanvasRenderingContext2d, PremultiplyAlpha, ResizeQuality,
+    WorkerGlobalScope,
+};
+
+use crate::js_error::{BrowserError, CodecError, js_to_error};
+
+/// One redraw: what to decode, at which size, how to turn it, what to encode.
+#[derive(Debug)]
+pub struct RedrawJob<'a> {
+    /// Metadata-free image bytes.
+    pub bytes: &'a [u8],
+    /// Their MIME type.
+    pub mime_type: &'a str,
+    /// Decode-and-resize size, stored orientation.
+    pub decode_size: (u32, u32),
+    /// Output canvas size, displayed orientation.
+    pub output_size: (u32, u32),
+    /// Canvas transform drawing the decoded bitmap upright.
+    pub transform: [f64; 6],
+    /// JPEG quality, 0–1.
+    pub quality: f64,
+}
+
+/// Run the job and return the browser encoder's JPEG bytes (not yet re-stripped or verified).
+pub async fn redraw_to_jpeg(job: &RedrawJob<'_>) -> Result<Vec<u8>, CodecError> {
+    let bitmap = decode_resized(job).await.map_err(CodecError::Decode)?;
+    let canvas = draw_upright(&bitmap, job);
+    bitmap.close();
+    let canvas = canvas.map_err(CodecError::Decode)?;
+    let encoded = encode_jpeg(&canvas, job.quality)
+        .await
+        .map_err(CodecError::Encode);
+    // Release the canvas backing store now rather than at the next GC: phones are short of memory.
+    canvas.set_width(0);
+    canvas.set_height(0);
+    encoded
+}
+
+async fn decode_resized(job: &RedrawJob<'_>) -> Result<ImageBitmap, BrowserError> {
+    let parts = Array::of1(&Uint8Array::from(job.bytes));
+    let properties = BlobPropertyBag::new();
+    properties.set_type(job.mime_type);
+    let blob = Blob::new_with_u8_array_sequence_and_options(&parts, &properties)
+        .map_err(|e| js_to_error("new Blob", e))?;
+    let options = ImageBitmapOptions::new();
+    // There is no orientation left in the bytes; "from-image" is the spec's default and is stated
+    // so a browser that honours a stray tag still has none to honour.
+    options.set_image_orientation(ImageOrientation::FromImage);
+    options.set_premultiply_alpha(PremultiplyAlpha::None);
+    options.set_resize_width(job.decode_size.0);
+    options.set_resize_height(job.decode_size.1);
+    options.set_resize_quality(ResizeQuality::High);
+    let promise = create_image_bitmap(&blob, &options)?;
+    let bitmap = JsFuture::from(promise)
+        .await
+        .map_err(|e| js_to_error("createImageBitmap", e))?;
+    bitmap
+        .dyn_into::<ImageBitmap>()
+        .map_err(|_| BrowserError::UnexpectedValue("createImageBitmap"))
+}
+
+/// `createImageBitmap` from whichever global we run in: the widget's worker, or a window (tests
+/// and the benchmark can call the export on the main thread too).
+fn create_image_bitmap(blob: &Blob, options: &ImageBitmapOptions) -> Result<Promise, BrowserError> {
+    let global: Object = js_sys::global();
+    let result = if let Some(worker) = global.dyn_ref::<WorkerGlobalScope>() {
+        worker.create_image_bitmap_with_blob_and_image_bitmap_options(blob, options)
+    } else if let Some(window) = global.dyn_ref::<web_sys::Window>() {
+        window.create_image_bitmap_with_blob_and_image_bitmap_options(blob, options)
+    } else {
+        return Err(BrowserError::Unavailable("createImageBitmap"));
+    };
+    result.map_err(|e| js_to_error("createImageBitmap", e))
+}
+
+fn draw_upright(
+    bitmap: &ImageBitmap,
+    job: &RedrawJob<'_>,
+) -> Result<OffscreenCanvas, BrowserError> {
+    let (width, height) = job.output_size;
+    let canvas =
+        OffscreenCanvas::new(width, height).map_err(|e| js_to_error("new OffscreenCanvas", e))?;
+    // A canvas over the browser's size or memory limit gives no context: an error, not a blank image.
+    let context = canvas
+        .get_context("2d")
+        .map_err(|e| js_to_error("OffscreenCanvas.getContext", e))?
+        .ok_or(BrowserError::Unavailable("a 2D canvas of this size"))?
+        .dyn_into::<OffscreenCanvasRenderingContext2d>()
+        .map_err(|_| BrowserError::UnexpectedValue("OffscreenCanvas.getContext"))?;
+    // JPEG has no alpha: flatten transparent PNG/WebP pixels onto white, as a shopper expects.
+    context.set_fill_style_str("#ffffff");
+    context.fill_rect(0.0, 0.0, f64::from(width), f64::from(height));
+    let [a, b, c, d, e, f] = job.transform;
+    context
+        .set_transform(a, b, c, d, e, f)
+        .map_err(|e| js_to_error("setTransform", e))?;
+    context
+        .draw_image_with_image_bitmap(bitmap, 0.0, 0.0)
+        .map_err(|e| js_to_error("drawImage", e))?;
+    Ok(canvas)
+}
+
+async fn encode_jpeg(canvas: &OffscreenCanvas, quality: f64) -> Result<Vec<u8>, BrowserError> {
+    let options = ImageEncodeOptions::new();
+    options.set_type("image/jpeg");
+    options.set_quality(quality);
+    let promise = canvas
+        .convert_to_blob_with_options(&options)
+        .map_err(|e| js_to_error("convertToBlob", e))?;
+    let blob: Blob = JsFuture::from(promise)
+        .await
+        .map_err(|e| js_to_error("convertToBlob", e))?
+        .dyn_into()
+        .map_err(|_| BrowserError::UnexpectedValue("convertToBlob"))?;
+    let buffer = JsFuture::from(blob.array_buffer())
+        .await
+        .map_err(|e| js_to_error("Blob.arrayBuffer", e))?;
+    Ok(Uint8Array::new(&buffer).to_vec())
+}

@@ -1,0 +1,133 @@
+//! The exports the widget's Worker calls: prepare a shopper's photo (strip, keep upright,
+//! downscale, verify) and hand back plain JS objects, or reject with `{ code, message }`.
+//!
+//! Thin shells over `vitrine-core` and [`crate::photo_plan`]; the only logic here is choosing
+//! the browser codec, with the Rust codec as a fallback when it is compiled in.
+
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use vitrine_core::photo::{Cleaned, Limits, PhotoError};
+use wasm_bindgen::prelude::*;
+
+use crate::browser_codec::{RedrawJob, redraw_to_jpeg};
+use crate::photo_plan::{JPEG_QUALITY, Plan, plan};
+
+/// Prepare a photo for sending: every metadata carrier removed, upright, long side at most
+/// `max_side`, verified. Resolves to `{ bytes, mime, width, height, originalWidth,
+/// originalHeight, reencoded, removed, removedCodes, bytesRemoved }`; rejects with
+/// `{ code, message }` where `code` is a stable [`PhotoError::code`].
+#[wasm_bindgen]
+pub async fn prepare_photo(bytes: Uint8Array, max_side: u32) -> Result<JsValue, JsValue> {
+    let data = bytes.to_vec();
+    drop(bytes);
+    prepare(&data, max_side)
+        .await
+        .map(|cleaned| cleaned_to_js(&cleaned))
+        .map_err(|error| error_to_js(&error))
+}
+
+/// The Rust decode/resize/encode path, synchronously (for the in-browser benchmark, and the
+/// reference the browser path is compared with).
+#[cfg(feature = "rust-codec")]
+#[wasm_bindgen]
+pub fn prepare_photo_rust(bytes: &[u8], max_side: u32) -> Result<JsValue, JsValue> {
+    rust_clean(bytes, max_side)
+        .map(|cleaned| cleaned_to_js(&cleaned))
+        .map_err(|error| error_to_js(&error))
+}
+
+/// Whether this build carries the Rust codec (the fallback when the browser cannot decode).
+#[wasm_bindgen]
+pub fn has_rust_codec() -> bool {
+    cfg!(feature = "rust-codec")
+}
+
+async fn prepare(data: &[u8], max_side: u32) -> Result<Cleaned, PhotoError> {
+    let limits = Limits::default();
+    let redraw = match plan(data, max_side, &limits)? {
+        Plan::Done(cleaned) => return Ok(cleaned),
+        Plan::Redraw(redraw) => redraw,
+    };
+    let job = RedrawJob {
+        bytes: &redraw.stripped.bytes,
+        mime_type: redraw.mime_type(),
+        decode_size: redraw.decode_size,
+        output_size: redraw.output_size,
+        transform: redraw.transform,
+        quality: JPEG_QUALITY,
+    };
+    match redraw_to_jpeg(&job).await {
+        Ok(encoded) => redraw.finish(&encoded, &limits),
+        Err(error) => fallback(data, max_side, error.into()),
+    }
+}
+
+/// The browser could not decode (canvas limits, a codec it lacks): use the Rust codec when it
+/// is compiled in, otherwise report the browser's failure.
+fn fallback(data: &[u8], max_side: u32, error: PhotoError) -> Result<Cleaned, PhotoError> {
+    #[cfg(feature = "rust-codec")]
+    {
+        let _ = error;
+        rust_clean(data, max_side)
+    }
+    #[cfg(not(feature = "rust-codec"))]
+    {
+        let _ = (data, max_side);
+        Err(error)
+    }
+}
+
+#[cfg(feature = "rust-codec")]
+fn rust_clean(data: &[u8], max_side: u32) -> Result<Cleaned, PhotoError> {
+    let options = vitrine_core::photo::CleanOptions {
+        max_side,
+        ..Default::default()
+    };
+    vitrine_core::photo::clean(data, &options)
+}
+
+fn set(object: &Object, key: &str, value: &JsValue) {
+    // Defining a property on a fresh plain object cannot throw (no setters, not frozen).
+    let _ = Reflect::set(object, &JsValue::from_str(key), value);
+}
+
+fn cleaned_to_js(cleaned: &Cleaned) -> JsValue {
+    let object = Object::new();
+    set(
+        &object,
+        "bytes",
+        &Uint8Array::from(cleaned.bytes.as_slice()),
+    );
+    set(&object, "mime", &cleaned.format.mime_type().into());
+    set(&object, "width", &cleaned.width.into());
+    set(&object, "height", &cleaned.height.into());
+    set(&object, "originalWidth", &cleaned.original_width.into());
+    set(&object, "originalHeight", &cleaned.original_height.into());
+    set(&object, "reencoded", &cleaned.reencoded.into());
+    let words: Array = cleaned
+        .report
+        .items
+        .iter()
+        .map(|item| JsValue::from_str(item.plain_words()))
+        .collect();
+    set(&object, "removed", &words);
+    // Stable codes (the serde names, e.g. "gps_location"; a unit variant always serialises) so the UI can pick an icon or translation without parsing words.
+    let codes: Array = cleaned
+        .report
+        .items
+        .iter()
+        .map(|item| serde_wasm_bindgen::to_value(item).unwrap_or(JsValue::NULL))
+        .collect();
+    set(&object, "removedCodes", &codes);
+    // Byte counts of a photo fit in an f64 exactly (the input is capped at 50 MB).
+    #[allow(clippy::cast_precision_loss)]
+    let removed = cleaned.report.bytes_removed as f64;
+    set(&object, "bytesRemoved", &removed.into());
+    object.into()
+}
+
+fn error_to_js(error: &PhotoError) -> JsValue {
+    let object = Object::new();
+    set(&object, "code", &error.code().into());
+    set(&object, "message", &error.to_string().into());
+    object.into()
+}
