@@ -140,3 +140,119 @@ pub fn walk_webp(data: &[u8]) -> (Vec<([u8; 4], Vec<u8>)>, usize) {
     }
     (chunks, riff_end)
 }
+
+// ---- builders of hostile inputs ----
+
+pub fn segment(marker: u8, payload: &[u8]) -> Vec<u8> {
+    let mut s = vec![0xFF, marker];
+    s.extend_from_slice(
+        &u16::try_from(payload.len() + 2)
+            .expect("short")
+            .to_be_bytes(),
+    );
+    s.extend_from_slice(payload);
+    s
+}
+
+/// Insert `extra` right after SOI.
+pub fn after_soi(jpeg: &[u8], extra: &[u8]) -> Vec<u8> {
+    let mut out = jpeg[..2].to_vec();
+    out.extend_from_slice(extra);
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
+pub fn png_chunk(kind: &[u8; 4], body: &[u8]) -> Vec<u8> {
+    let mut c = u32::try_from(body.len())
+        .expect("short")
+        .to_be_bytes()
+        .to_vec();
+    c.extend_from_slice(kind);
+    c.extend_from_slice(body);
+    let mut h = crc32fast::Hasher::new();
+    h.update(kind);
+    h.update(body);
+    c.extend_from_slice(&h.finalize().to_be_bytes());
+    c
+}
+
+pub fn riff_chunk(fourcc: &[u8; 4], body: &[u8]) -> Vec<u8> {
+    let mut c = fourcc.to_vec();
+    c.extend_from_slice(&u32::try_from(body.len()).expect("short").to_le_bytes());
+    c.extend_from_slice(body);
+    if body.len() % 2 == 1 {
+        c.push(0);
+    }
+    c
+}
+
+pub fn riff(chunks: &[Vec<u8>]) -> Vec<u8> {
+    let body = chunks.concat();
+    let mut out = b"RIFF".to_vec();
+    out.extend_from_slice(&u32::try_from(body.len() + 4).expect("short").to_le_bytes());
+    out.extend_from_slice(b"WEBP");
+    out.extend(body);
+    out
+}
+
+/// A Huffman table with a single 2-bit code "00" for the value 0: with it for DC and AC, every
+/// all-grey 8×8 block codes as "00" (DC difference 0) + "00" (end of block), so the entropy-coded
+/// data of a mid-grey picture is all zero bytes.
+pub fn dht(class_and_id: u8) -> Vec<u8> {
+    let mut p = vec![class_and_id, 0, 1];
+    p.extend_from_slice(&[0; 14]);
+    p.push(0x00);
+    segment(0xC4, &p)
+}
+
+/// A baseline JPEG of `width`×`height`, 3 components 4:4:4, mid-grey, built by hand.
+/// `entropy_bytes`: how much scan data to write (None: exactly enough for the whole picture).
+pub fn grey_jpeg(width: u16, height: u16, entropy_bytes: Option<usize>) -> Vec<u8> {
+    let mut j = vec![0xFF, 0xD8];
+    let mut dqt = vec![0u8];
+    dqt.extend_from_slice(&[1u8; 64]);
+    j.extend(segment(0xDB, &dqt));
+    let mut sof = vec![8];
+    sof.extend_from_slice(&height.to_be_bytes());
+    sof.extend_from_slice(&width.to_be_bytes());
+    sof.extend_from_slice(&[3, 1, 0x11, 0, 2, 0x11, 0, 3, 0x11, 0]);
+    j.extend(segment(0xC0, &sof));
+    j.extend(dht(0x00));
+    j.extend(dht(0x10));
+    j.extend(segment(0xDA, &[3, 1, 0x00, 2, 0x00, 3, 0x00, 0, 63, 0]));
+    let blocks = usize::from(width).div_ceil(8) * usize::from(height).div_ceil(8) * 3;
+    let n = entropy_bytes.unwrap_or_else(|| (blocks * 4).div_ceil(8));
+    j.resize(j.len() + n, 0);
+    j.extend_from_slice(&[0xFF, 0xD9]);
+    j
+}
+
+pub fn minimal_png(width: u32, height: u32) -> Vec<u8> {
+    let mut p = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = width.to_be_bytes().to_vec();
+    ihdr.extend_from_slice(&height.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 0, 0, 0, 0]);
+    p.extend(png_chunk(b"IHDR", &ihdr));
+    // A zlib stream of a 1×1 grey row (filter 0, value 0): enough structure for the walk.
+    p.extend(png_chunk(
+        b"IDAT",
+        &[0x78, 0x01, 0x63, 0x60, 0x00, 0x00, 0x00, 0x02, 0x00, 0x01],
+    ));
+    p.extend(png_chunk(b"IEND", b""));
+    p
+}
+
+pub fn vp8l(width: u32, height: u32) -> Vec<u8> {
+    let bits = (width - 1) | ((height - 1) << 14);
+    let mut b = vec![0x2F];
+    b.extend_from_slice(&bits.to_le_bytes());
+    b.push(0);
+    b
+}
+
+pub fn vp8x(flags: u8, width: u32, height: u32) -> Vec<u8> {
+    let mut b = vec![flags, 0, 0, 0];
+    b.extend_from_slice(&(width - 1).to_le_bytes()[..3]);
+    b.extend_from_slice(&(height - 1).to_le_bytes()[..3]);
+    b
+}
