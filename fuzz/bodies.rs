@@ -1,0 +1,108 @@
+//! The bodies of the fuzz targets, shared by the libFuzzer binaries (`fuzz_targets/*.rs`) and by
+//! the stable corpus replay test (`core/tests/fuzz_corpus_replay.rs`), which includes this file
+//! with `#[path]`. Each body panics only when an invariant of the core is broken.
+#![allow(dead_code)]
+
+use vitrine_core::photo::{self, CleanOptions, ImageFormat, Limits, sniff::DetectedFormat};
+
+/// Targets by name, as the corpus directories are named.
+pub const TARGETS: [(&str, fn(&[u8])); 6] = [
+    ("sniff", sniff),
+    ("jpeg", jpeg),
+    ("png", png),
+    ("webp", webp),
+    ("exif_orientation", exif_orientation),
+    ("clean", clean),
+];
+
+/// Sniffing never fails to answer, and agrees with itself.
+pub fn sniff(data: &[u8]) {
+    let detected = photo::sniff::detect(data);
+    match photo::sniff(data) {
+        Ok(format) => assert_eq!(detected, DetectedFormat::Supported(format)),
+        Err(photo::PhotoError::Empty) => assert!(data.is_empty()),
+        Err(photo::PhotoError::UnsupportedFormat(f)) => assert_eq!(f, detected),
+        Err(other) => panic!("sniff returned {other:?}"),
+    }
+    let _ = detected.to_string();
+}
+
+/// A parsed JPEG rebuilds into one that parses, with only our own structural segments.
+pub fn jpeg(data: &[u8]) {
+    let Ok(layout) = photo::jpeg::parse(data) else {
+        return;
+    };
+    let rebuilt = photo::jpeg::rebuild(data, &layout);
+    let again = photo::jpeg::parse(&rebuilt).expect("a rebuilt JPEG parses");
+    assert_eq!(again.frame, layout.frame);
+    assert_eq!(again.scans, layout.scans);
+    assert_eq!(again.orientation, layout.orientation);
+    for carrier in &again.carriers {
+        assert!(
+            photo::jpeg::is_own_structural_segment(carrier, &rebuilt),
+            "{} left in a rebuilt JPEG",
+            carrier.name
+        );
+    }
+}
+
+/// A parsed PNG rebuilds into one that parses with no carrier at all.
+pub fn png(data: &[u8]) {
+    let Ok(layout) = photo::png::parse(data) else {
+        return;
+    };
+    let rebuilt = photo::png::rebuild(data, &layout);
+    let again = photo::png::parse(&rebuilt).expect("a rebuilt PNG parses");
+    assert_eq!(again.header, layout.header);
+    assert!(again.carriers.is_empty(), "{:?}", again.carriers);
+}
+
+/// A parsed WebP rebuilds into one that parses with no carrier at all.
+pub fn webp(data: &[u8]) {
+    let Ok(layout) = photo::webp::parse(data) else {
+        return;
+    };
+    let rebuilt = photo::webp::rebuild(data, &layout);
+    let again = photo::webp::parse(&rebuilt).expect("a rebuilt WebP parses");
+    assert_eq!((again.width, again.height), (layout.width, layout.height));
+    assert!(again.carriers.is_empty(), "{:?}", again.carriers);
+}
+
+/// Any TIFF block yields an orientation 1–8 and a summary, never a panic.
+pub fn exif_orientation(data: &[u8]) {
+    let orientation = photo::exif::read_orientation(data);
+    assert!((1..=8).contains(&orientation.exif_value()));
+    let summary = photo::exif::summarize(data);
+    if let Some(v) = summary.orientation
+        && (1..=8).contains(&v)
+    {
+        assert_eq!(orientation.exif_value(), v);
+    }
+}
+
+/// The whole pipeline, with small budgets: a verified output or a typed error.
+pub fn clean(data: &[u8]) {
+    let options = CleanOptions {
+        max_side: 64,
+        jpeg_quality: 80,
+        limits: Limits {
+            max_bytes: 1 << 20,
+            max_pixels: 1 << 20,
+        },
+    };
+    match photo::clean(data, &options) {
+        Ok(cleaned) => {
+            let verified = photo::verify_clean(
+                &cleaned.bytes,
+                cleaned.format,
+                (cleaned.width, cleaned.height),
+            )
+            .expect("clean's output verifies");
+            assert!(cleaned.width.max(cleaned.height) <= 64 || !cleaned.reencoded);
+            if cleaned.reencoded {
+                assert_eq!(verified.format, ImageFormat::Jpeg);
+            }
+        }
+        Err(e) => assert!(!e.code().is_empty()),
+    }
+}
