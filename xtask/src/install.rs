@@ -35,20 +35,30 @@ pub fn for_demo(root: &Path) -> Result<()> {
 }
 
 fn debian_packages(wanted: &[(&str, &str)]) -> Result<()> {
-    let missing: Vec<&str> =
-        wanted.iter().filter(|(_, probe)| !Path::new(probe).exists()).map(|(name, _)| *name).collect();
+    let missing: Vec<&str> = wanted
+        .iter()
+        .filter(|(_, probe)| !Path::new(probe).exists())
+        .map(|(name, _)| *name)
+        .collect();
     if missing.is_empty() {
         return Ok(());
     }
-    step(&format!("installing Debian packages: {}", missing.join(" ")));
-    let as_root = output_of(Command::new("id").arg("-u")).map(|s| s.trim() == "0").unwrap_or(false);
+    step(&format!(
+        "installing Debian packages: {}",
+        missing.join(" ")
+    ));
+    let as_root = output_of(Command::new("id").arg("-u"))
+        .map(|s| s.trim() == "0")
+        .unwrap_or(false);
     let prefix: &[&str] = if as_root { &[] } else { &["sudo"] };
     let apt = |args: &[&str]| -> Result<()> {
         let mut full: Vec<&str> = prefix.to_vec();
         full.push("apt-get");
         full.extend_from_slice(args);
         let mut command = Command::new(full[0]);
-        command.args(&full[1..]).env("DEBIAN_FRONTEND", "noninteractive");
+        command
+            .args(&full[1..])
+            .env("DEBIAN_FRONTEND", "noninteractive");
         cmd(&mut command)
     };
     apt(&["update", "-qq"])?;
@@ -59,7 +69,10 @@ fn debian_packages(wanted: &[(&str, &str)]) -> Result<()> {
 
 fn wasm_target() -> Result<()> {
     let installed = output_of(Command::new("rustup").args(["target", "list", "--installed"]))?;
-    if installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+    if installed
+        .lines()
+        .any(|l| l.trim() == "wasm32-unknown-unknown")
+    {
         return Ok(());
     }
     step("adding the wasm32-unknown-unknown target");
@@ -72,7 +85,9 @@ pub fn locked_wasm_bindgen_version(root: &Path) -> Result<String> {
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
         if line.trim() == "name = \"wasm-bindgen\""
-            && let Some(version) = lines.next().and_then(|v| v.trim().strip_prefix("version = \""))
+            && let Some(version) = lines
+                .next()
+                .and_then(|v| v.trim().strip_prefix("version = \""))
         {
             return Ok(version.trim_end_matches('"').to_owned());
         }
@@ -86,8 +101,16 @@ fn wasm_bindgen_cli(root: &Path) -> Result<()> {
     if current.split_whitespace().nth(1) == Some(version.as_str()) {
         return Ok(());
     }
-    step(&format!("installing wasm-bindgen-cli {version} from crates.io (a few minutes, once)"));
-    let locked = cmd(Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", &version, "--locked"]));
+    step(&format!(
+        "installing wasm-bindgen-cli {version} from crates.io (a few minutes, once)"
+    ));
+    let locked = cmd(Command::new("cargo").args([
+        "install",
+        "wasm-bindgen-cli",
+        "--version",
+        &version,
+        "--locked",
+    ]));
     if locked.is_err() {
         // The CLI's own lock file can name a dependency version that has since been yanked;
         // the same CLI version resolved afresh is still the one our Cargo.lock pins.
@@ -108,7 +131,8 @@ fn cargo_fuzz() -> Result<()> {
 }
 
 pub fn nightly_available() -> bool {
-    output_of(Command::new("rustup").args(["toolchain", "list"])).is_ok_and(|list| list.contains("nightly"))
+    output_of(Command::new("rustup").args(["toolchain", "list"]))
+        .is_ok_and(|list| list.contains("nightly"))
 }
 
 fn npm_packages(root: &Path) -> Result<()> {
@@ -117,7 +141,10 @@ fn npm_packages(root: &Path) -> Result<()> {
         return Ok(());
     }
     let installed_lock = www.join("node_modules/.package-lock.json");
-    let fresh = match (std::fs::metadata(&installed_lock), std::fs::metadata(www.join("package-lock.json"))) {
+    let fresh = match (
+        std::fs::metadata(&installed_lock),
+        std::fs::metadata(www.join("package-lock.json")),
+    ) {
         (Ok(installed), Ok(lock)) => installed.modified()? >= lock.modified()?,
         _ => false,
     };
@@ -125,5 +152,7 @@ fn npm_packages(root: &Path) -> Result<()> {
         return Ok(());
     }
     step("installing npm packages from www/package-lock.json");
-    cmd(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&www))
+    cmd(Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(&www))
 }

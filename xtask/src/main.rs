@@ -39,7 +39,9 @@ fn main() -> Result<()> {
             eprintln!("  test --quick  skip the Playwright and fuzz stages (for local iteration)");
             eprintln!("  demo          build the widget and serve the demo retailer page");
             eprintln!("  setup         only install what is missing");
-            eprintln!("  build-widget [--rust-codec]  build pkg/ (or pkg-rust-codec/ for the benchmark)");
+            eprintln!(
+                "  build-widget [--rust-codec]  build pkg/ (or pkg-rust-codec/ for the benchmark)"
+            );
             bail!("unknown command {command:?}")
         }
     }
@@ -47,5 +49,8 @@ fn main() -> Result<()> {
 
 fn workspace_root() -> Result<PathBuf> {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest.parent().map(PathBuf::from).context("xtask lives one level below the workspace root")
+    manifest
+        .parent()
+        .map(PathBuf::from)
+        .context("xtask lives one level below the workspace root")
 }

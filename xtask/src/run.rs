@@ -16,7 +16,9 @@ pub fn step(what: &str) {
 /// Run a command, inheriting stdio; a non-zero exit is an error naming the command.
 pub fn cmd(command: &mut Command) -> Result<()> {
     let shown = format!("{command:?}");
-    let status = command.status().with_context(|| format!("cannot start {shown}"))?;
+    let status = command
+        .status()
+        .with_context(|| format!("cannot start {shown}"))?;
     if !status.success() {
         bail!("{shown} failed with {status}");
     }
@@ -26,7 +28,9 @@ pub fn cmd(command: &mut Command) -> Result<()> {
 /// Run a command and return its standard output.
 pub fn output_of(command: &mut Command) -> Result<String> {
     let shown = format!("{command:?}");
-    let output = command.output().with_context(|| format!("cannot start {shown}"))?;
+    let output = command
+        .output()
+        .with_context(|| format!("cannot start {shown}"))?;
     if !output.status.success() {
         bail!("{shown} failed with {}", output.status);
     }
@@ -64,13 +68,27 @@ pub fn build_widget(root: &Path, build: WidgetBuild) -> Result<PathBuf> {
         WidgetBuild::Release => (None, root.join("pkg")),
         WidgetBuild::RustCodec => (Some("rust-codec"), root.join("pkg-rust-codec")),
     };
-    step(&format!("building the widget WASM into {}", out_dir.display()));
-    let mut args = vec!["build", "-p", "vitrine-widget", "--lib", "--target", "wasm32-unknown-unknown", "--profile", "wasm-release"];
+    step(&format!(
+        "building the widget WASM into {}",
+        out_dir.display()
+    ));
+    let mut args = vec![
+        "build",
+        "-p",
+        "vitrine-widget",
+        "--lib",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--profile",
+        "wasm-release",
+    ];
     if let Some(features) = features {
         args.extend(["--features", features]);
     }
     cmd(&mut cargo(root, &args))?;
-    let target_dir = std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| root.join("target"));
+    let target_dir = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| root.join("target"));
     let wasm = target_dir.join("wasm32-unknown-unknown/wasm-release/vitrine_widget.wasm");
     cmd(Command::new("wasm-bindgen")
         .args(["--target", "web", "--out-dir"])
@@ -78,7 +96,11 @@ pub fn build_widget(root: &Path, build: WidgetBuild) -> Result<PathBuf> {
         .arg(&wasm))?;
     let bg = out_dir.join("vitrine_widget_bg.wasm");
     let mut opt = Command::new("wasm-opt");
-    opt.arg("-Oz").args(WASM_OPT_FEATURES).arg("-o").arg(&bg).arg(&bg);
+    opt.arg("-Oz")
+        .args(WASM_OPT_FEATURES)
+        .arg("-o")
+        .arg(&bg)
+        .arg(&bg);
     cmd(&mut opt).context("wasm-opt (Debian's binaryen) could not optimise the widget")?;
     Ok(out_dir)
 }
@@ -92,7 +114,8 @@ impl Stages {
         step(name);
         let started = Instant::now();
         let result = body();
-        self.done.push((name.to_owned(), started.elapsed().as_secs_f64()));
+        self.done
+            .push((name.to_owned(), started.elapsed().as_secs_f64()));
         result.with_context(|| format!("stage failed: {name}"))
     }
 }
@@ -103,39 +126,112 @@ pub fn test(root: &Path, args: &[String]) -> Result<()> {
     let started = Instant::now();
     let mut stages = Stages { done: Vec::new() };
     stages.run("installing what is missing", || install::everything(root))?;
-    stages.run("cargo fmt --check", || cmd(&mut cargo(root, &["fmt", "--all", "--check"])))?;
+    stages.run("cargo fmt --check", || {
+        cmd(&mut cargo(root, &["fmt", "--all", "--check"]))
+    })?;
     stages.run("clippy (native)", || {
-        cmd(&mut cargo(root, &["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"]))
+        cmd(&mut cargo(
+            root,
+            &[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--locked",
+                "--",
+                "-D",
+                "warnings",
+            ],
+        ))
     })?;
     stages.run("clippy (wasm32)", || {
         cmd(&mut cargo(
             root,
-            &["clippy", "-p", "vitrine-widget", "--target", "wasm32-unknown-unknown", "--all-targets", "--locked", "--", "-D", "warnings"],
+            &[
+                "clippy",
+                "-p",
+                "vitrine-widget",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--all-targets",
+                "--locked",
+                "--",
+                "-D",
+                "warnings",
+            ],
         ))?;
         cmd(&mut cargo(
             root,
-            &["clippy", "-p", "vitrine-widget", "--features", "rust-codec", "--target", "wasm32-unknown-unknown", "--lib", "--locked", "--", "-D", "warnings"],
+            &[
+                "clippy",
+                "-p",
+                "vitrine-widget",
+                "--features",
+                "rust-codec",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--lib",
+                "--locked",
+                "--",
+                "-D",
+                "warnings",
+            ],
         ))?;
         cmd(&mut cargo(
             root,
-            &["clippy", "-p", "vitrine-core", "--target", "wasm32-unknown-unknown", "--lib", "--locked", "--", "-D", "warnings"],
+            &[
+                "clippy",
+                "-p",
+                "vitrine-core",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--lib",
+                "--locked",
+                "--",
+                "-D",
+                "warnings",
+            ],
         ))
     })?;
-    stages.run("native tests", || cmd(&mut cargo(root, &["test", "--workspace", "--locked"])))?;
-    stages.run("widget tests in headless Chromium (wasm-bindgen-test)", || {
-        let mut command = cargo(root, &["test", "-p", "vitrine-widget", "--target", "wasm32-unknown-unknown", "--locked"]);
-        command.env("CHROMEDRIVER", "/usr/bin/chromedriver").env("WASM_BINDGEN_TEST_TIMEOUT", "300");
-        cmd(&mut command)
+    stages.run("native tests", || {
+        cmd(&mut cargo(root, &["test", "--workspace", "--locked"]))
     })?;
+    stages.run(
+        "widget tests in headless Chromium (wasm-bindgen-test)",
+        || {
+            let mut command = cargo(
+                root,
+                &[
+                    "test",
+                    "-p",
+                    "vitrine-widget",
+                    "--target",
+                    "wasm32-unknown-unknown",
+                    "--locked",
+                ],
+            );
+            command
+                .env("CHROMEDRIVER", "/usr/bin/chromedriver")
+                .env("WASM_BINDGEN_TEST_TIMEOUT", "300");
+            cmd(&mut command)
+        },
+    )?;
     if !quick {
-        stages.run("fuzz corpora under libFuzzer (cargo fuzz, nightly)", || fuzz_corpora(root))?;
-        stages.run("Playwright walks of the demo page in headless Chromium", || playwright(root))?;
+        stages.run("fuzz corpora under libFuzzer (cargo fuzz, nightly)", || {
+            fuzz_corpora(root)
+        })?;
+        stages.run(
+            "Playwright walks of the demo page in headless Chromium",
+            || playwright(root),
+        )?;
     }
     eprintln!("\nstage timings:");
     for (name, seconds) in &stages.done {
         eprintln!("  {seconds:>7.1} s  {name}");
     }
-    eprintln!("all stages passed in {:.1} min", started.elapsed().as_secs_f64() / 60.0);
+    eprintln!(
+        "all stages passed in {:.1} min",
+        started.elapsed().as_secs_f64() / 60.0
+    );
     Ok(())
 }
 
@@ -149,7 +245,11 @@ fn fuzz_corpora(root: &Path) -> Result<()> {
     }
     let mut targets: Vec<String> = std::fs::read_dir(&targets_dir)?
         .filter_map(|e| e.ok())
-        .filter_map(|e| e.path().file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .filter_map(|e| {
+            e.path()
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+        })
         .collect();
     targets.sort();
     for target in &targets {
@@ -157,15 +257,23 @@ fn fuzz_corpora(root: &Path) -> Result<()> {
         if !root.join(&corpus).is_dir() {
             bail!("fuzz target {target} has no corpus in {corpus}");
         }
-        cmd(&mut cargo(root, &["+nightly", "fuzz", "run", target, &corpus, "--", "-runs=0"]))?;
+        cmd(&mut cargo(
+            root,
+            &["+nightly", "fuzz", "run", target, &corpus, "--", "-runs=0"],
+        ))?;
     }
     Ok(())
 }
 
 fn playwright(root: &Path) -> Result<()> {
     build_widget(root, WidgetBuild::Release)?;
-    cmd(&mut cargo(root, &["build", "-p", "vitrine-server", "--locked"]))?;
-    let target_dir = std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| root.join("target"));
+    cmd(&mut cargo(
+        root,
+        &["build", "-p", "vitrine-server", "--locked"],
+    ))?;
+    let target_dir = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| root.join("target"));
     let server = target_dir.join("debug/vitrine-server");
     let mut command = Command::new("npx");
     command
@@ -181,12 +289,34 @@ pub fn demo(root: &Path) -> Result<()> {
     install::for_demo(root)?;
     build_widget(root, WidgetBuild::Release)?;
     step("building the server (release)");
-    cmd(&mut cargo(root, &["build", "--release", "-p", "vitrine-server", "-p", "vitrine-cli", "--locked"]))?;
+    cmd(&mut cargo(
+        root,
+        &[
+            "build",
+            "--release",
+            "-p",
+            "vitrine-server",
+            "-p",
+            "vitrine-cli",
+            "--locked",
+        ],
+    ))?;
     let listen = std::env::var("VITRINE_LISTEN").unwrap_or_else(|_| "127.0.0.1:8787".into());
     let shop = std::env::var("VITRINE_SHOP_LISTEN").unwrap_or_else(|_| "127.0.0.1:8788".into());
-    step(&format!("demo shop: http://{shop}/   (widget served from http://{listen}/; Ctrl-C stops)"));
-    let target_dir = std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| root.join("target"));
+    step(&format!(
+        "demo shop: http://{shop}/   (widget served from http://{listen}/; Ctrl-C stops)"
+    ));
+    let target_dir = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| root.join("target"));
     cmd(Command::new(target_dir.join("release/vitrine-server"))
-        .args(["demo", "--listen", &listen, "--shop-listen", &shop, "--assets-dir"])
+        .args([
+            "demo",
+            "--listen",
+            &listen,
+            "--shop-listen",
+            &shop,
+            "--assets-dir",
+        ])
         .arg(root))
 }
