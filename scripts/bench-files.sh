@@ -184,7 +184,7 @@ if tm is not None:
     rows.append(("mat2 --inplace (copies)", "mat2", mf, mb, tm))
 rows.append(("cp", "cp", files, nbytes, tc))
 vit_fps = files / tv
-print(f"| tool | files | MB | best time (s) | files/s | MB/s | × vitrine time | metadata left (of {q['distinct']}) | wrongly oriented (of {q['rotated']} rotated) | looks different |")
+print(f"| tool | files | MB | best time (s) | files/s | MB/s | time per file vs vitrine | metadata left (of {q['distinct']}) | wrongly oriented (of {q['rotated']} rotated) | looks different |")
 print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for label, key, n, b, t in rows:
     fq = q["tools"][key]
