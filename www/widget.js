@@ -1,0 +1,307 @@
+// Vitrine widget UI, loaded by vitrine.js when the shopper clicks the launcher.
+//
+// Structure for what later issues add (consent, render, save): `PhotoWorker` talks to the WASM
+// in a Worker; `Widget` owns the panel inside the loader's shadow root and one section per step.
+// Privacy rules kept here: the raw file is read once into a buffer that is transferred to the
+// worker (and so detached here); only the cleaned bytes are ever shown; nothing is stored or sent.
+
+/** Long side of the photo sent for rendering. */
+export const MAX_SIDE = 2048;
+
+/** What the shopper reads for each error code from the WASM (`PhotoError::code`). */
+export const ERROR_WORDS = {
+  empty_file: "That file is empty. Please choose a photo.",
+  too_large: "That file is too large (over 50 MB). Please choose a smaller photo.",
+  unsupported_format:
+    "That file isn't a photo we can use. Please choose a JPEG, PNG or WebP photo " +
+    "(on iPhone, choose the photo from your library and it is converted for you).",
+  animated_image: "Animated images can't be used. Please choose a still photo of your room.",
+  unsupported_jpeg_coding: "This JPEG uses an unusual format. Please save it again as a standard JPEG, or try another photo.",
+  truncated: "That photo looks incomplete (the file is cut short). Please choose it again or try another photo.",
+  corrupt: "That photo is damaged and can't be read. Please try another photo.",
+  too_many_pixels: "That image is far too large to use (over 100 megapixels). Please choose a normal photo.",
+  decode_failed: "Your browser couldn't open that photo. Please try another photo.",
+  encode_failed: "Your browser couldn't prepare that photo. Please try again.",
+  verification_failed: "We couldn't confirm all hidden data was removed, so this photo won't be used. Please try another photo.",
+  worker_failed: "The photo tool couldn't start in this browser. Please reload the page and try again.",
+  internal: "Something went wrong while preparing your photo. Please try again.",
+};
+
+const CSS = `
+:host { all: initial; display: inline-block; }
+.backdrop { position: fixed; inset: 0; background: rgb(17 24 39 / .55); display: flex;
+  align-items: center; justify-content: center; padding: 16px; z-index: 2147483000;
+  font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #111827; }
+.backdrop[hidden] { display: none; }
+.panel { background: #fff; border-radius: 16px; width: min(480px, 100%); max-height: calc(100vh - 32px);
+  overflow: auto; box-shadow: 0 20px 50px rgb(0 0 0 / .3); padding: 22px 24px 24px; box-sizing: border-box; }
+header { display: flex; align-items: flex-start; justify-content: space-between; gap: 12px; }
+h2 { font-size: 20px; margin: 0; line-height: 1.25; }
+.product { color: #4b5563; font-size: 14px; margin: 2px 0 0; }
+.close { border: 0; background: #f3f4f6; width: 34px; height: 34px; border-radius: 50%; font-size: 20px;
+  line-height: 1; cursor: pointer; color: #374151; flex: none; }
+.close:hover { background: #e5e7eb; }
+.note { display: flex; gap: 10px; background: #ecfdf5; color: #065f46; border-radius: 10px;
+  padding: 10px 12px; margin: 16px 0; font-size: 14px; }
+.note svg { flex: none; margin-top: 2px; }
+.pick { display: flex; gap: 10px; flex-wrap: wrap; }
+.pick label { flex: 1 1 180px; display: flex; align-items: center; justify-content: center; gap: 8px;
+  border-radius: 10px; padding: 12px 14px; cursor: pointer; font-weight: 600; text-align: center; }
+.pick label.primary { background: #1f2937; color: #fff; }
+.pick label.primary:hover { background: #374151; }
+.pick label.secondary { background: #fff; color: #1f2937; border: 1.5px solid #d1d5db; }
+.pick label.secondary:hover { border-color: #9ca3af; }
+.pick label:focus-within { outline: 3px solid #93c5fd; outline-offset: 2px; }
+.pick input { position: absolute; width: 1px; height: 1px; opacity: 0; overflow: hidden; }
+.busy .pick label { opacity: .5; pointer-events: none; }
+.hint { color: #6b7280; font-size: 13px; margin: 8px 0 0; }
+.status { margin: 14px 0 0; min-height: 1.45em; color: #374151; font-size: 14px; }
+.status:empty { display: none; }
+.spinner { display: inline-block; width: 14px; height: 14px; border: 2px solid #d1d5db;
+  border-top-color: #1f2937; border-radius: 50%; animation: spin .8s linear infinite; vertical-align: -2px; margin-right: 6px; }
+@keyframes spin { to { transform: rotate(360deg); } }
+.error { margin: 14px 0 0; background: #fef2f2; color: #991b1b; border: 1px solid #fecaca;
+  border-radius: 10px; padding: 10px 12px; font-size: 14px; }
+.error[hidden], .result[hidden] { display: none; }
+.result { margin-top: 16px; }
+.preview { display: block; width: 100%; height: auto; max-height: 260px; object-fit: contain;
+  background: #f3f4f6; border-radius: 10px; margin-top: 12px; }
+.removed h3 { font-size: 15px; margin: 0 0 6px; }
+.removed ul { list-style: none; margin: 0; padding: 0; display: grid; grid-template-columns: 1fr 1fr; gap: 4px 12px; }
+@media (max-width: 420px) { .removed ul { grid-template-columns: 1fr; } }
+.removed li { display: flex; gap: 8px; align-items: baseline; font-size: 14px; }
+.removed li::before { content: "✓"; color: #047857; font-weight: 700; }
+.removed .none { color: #4b5563; font-size: 14px; margin: 0; }
+.meta { color: #6b7280; font-size: 13px; margin: 8px 0 0; }
+@media (prefers-reduced-motion: reduce) { .spinner { animation: none; } }
+`;
+
+const SHIELD =
+  '<svg width="18" height="18" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" ' +
+  'aria-hidden="true"><path d="M12 3l8 3v6c0 5-3.5 8-8 9-4.5-1-8-4-8-9V6z"/><path d="M9 12l2 2 4-4"/></svg>';
+
+/** Build an element: `el("p", { class: "x" }, "text", child)`. Text is never parsed as HTML. */
+function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === false || value == null) continue;
+    node.setAttribute(name, value === true ? "" : String(value));
+  }
+  node.append(...children);
+  return node;
+}
+
+function applyStyles(root, css) {
+  try {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(css);
+    root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
+  } catch {
+    root.append(el("style", {}, css));
+  }
+}
+
+/** A typed failure with a stable code, as the WASM rejects with. */
+export class PhotoError extends Error {
+  constructor(code, message) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/**
+ * The photo worker, started from a blob: URL so it works on any retailer origin; its body
+ * (photo-worker.js) and the WASM are imported from our origin.
+ */
+export class PhotoWorker {
+  constructor(base, { pkg } = {}) {
+    const body = new URL("photo-worker.js", base);
+    if (pkg) body.searchParams.set("pkg", pkg);
+    // A dynamic import() is fetched as a script (CSP script-src), so the retailer's worker-src
+    // only needs blob:; a static import would need our origin in worker-src as well.
+    const source =
+      `import(${JSON.stringify(body.href)}).catch((e) => ` +
+      `self.postMessage({ type: "fatal", message: String(e && e.message || e) }));`;
+    const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+    this.pending = new Map();
+    this.nextId = 1;
+    this.ready = new Promise((resolve, reject) => {
+      this.worker = new Worker(url, { type: "module", name: "vitrine-photo" });
+      this.worker.onmessage = ({ data }) => {
+        if (data.type === "ready") resolve(data);
+        else if (data.type === "fatal") reject(new PhotoError("worker_failed", data.message));
+        else if (data.type === "result") this.settle(data);
+      };
+      this.worker.onerror = (event) => {
+        event.preventDefault();
+        const error = new PhotoError("worker_failed", event.message || "the worker failed to start");
+        reject(error);
+        for (const { reject: fail } of this.pending.values()) fail(error);
+        this.pending.clear();
+      };
+    });
+    this.ready.finally(() => URL.revokeObjectURL(url)).catch(() => {});
+  }
+
+  settle({ id, ok, result, error }) {
+    const request = this.pending.get(id);
+    if (!request) return;
+    this.pending.delete(id);
+    if (ok) request.resolve(result);
+    else request.reject(new PhotoError(error.code, error.message));
+  }
+
+  /** Prepare `buffer` (an ArrayBuffer, transferred: unusable here afterwards). */
+  async prepare(buffer, maxSide = MAX_SIDE, codec = "browser") {
+    await this.ready;
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ id, bytes: buffer, maxSide, codec }, [buffer]);
+    });
+  }
+
+  terminate() {
+    this.worker.terminate();
+  }
+}
+
+/** Mount the widget into the loader's shadow root. */
+export function mount(root, config, emit) {
+  return new Widget(root, config, emit);
+}
+
+class Widget {
+  constructor(root, config, emit) {
+    this.config = config;
+    this.emit = emit;
+    this.previewUrl = null;
+    this.worker = new PhotoWorker(config.base);
+    this.worker.ready.catch(() => {});
+    applyStyles(root, CSS);
+    this.build();
+    root.append(this.backdrop);
+    this.onKey = (event) => {
+      if (event.key === "Escape") this.close();
+    };
+    if (config.testHooks) window.__vitrineTest = { last: null, errors: [] };
+  }
+
+  build() {
+    const fileInput = el("input", { type: "file", accept: "image/*", "data-vitrine-input": "library" });
+    const cameraInput = el("input", { type: "file", accept: "image/*", capture: "environment", "data-vitrine-input": "camera" });
+    for (const input of [fileInput, cameraInput]) {
+      input.addEventListener("change", () => this.onFile(input));
+    }
+    this.title = el("h2", { id: "vitrine-title" }, "See it in your room");
+    this.productLine = el("p", { class: "product" });
+    this.closeButton = el("button", { type: "button", class: "close", "aria-label": "Close" }, "×");
+    this.closeButton.addEventListener("click", () => this.close());
+    const note = el("p", { class: "note" });
+    note.innerHTML = SHIELD;
+    note.append(
+      el("span", {},
+        "Your photo is cleaned on this device first: location, camera details and other hidden data are removed before anything leaves it."),
+    );
+    this.status = el("p", { class: "status", role: "status", "aria-live": "polite" });
+    this.error = el("p", { class: "error", role: "alert", hidden: true });
+    this.preview = el("img", { class: "preview", alt: "Your photo, cleaned" });
+    this.removedList = el("ul");
+    this.meta = el("p", { class: "meta" });
+    // What was removed comes first: the shopper sees their privacy before the picture.
+    this.result = el("div", { class: "result", hidden: true },
+      el("section", { class: "removed", "aria-label": "Removed from your photo" },
+        el("h3", {}, "Removed from your photo"), this.removedList),
+      this.preview,
+      this.meta);
+    this.panel = el("div", { class: "panel", role: "dialog", "aria-modal": "true", "aria-labelledby": "vitrine-title" },
+      el("header", {}, el("div", {}, this.title, this.productLine), this.closeButton),
+      note,
+      el("div", { class: "pick" },
+        el("label", { class: "primary" }, this.chooseText = el("span", {}, "Choose a photo"), fileInput),
+        el("label", { class: "secondary" }, "Take a photo", cameraInput)),
+      el("p", { class: "hint" }, "A photo of the room only, please: JPEG, PNG or WebP."),
+      this.status,
+      this.error,
+      this.result);
+    this.backdrop = el("div", { class: "backdrop", hidden: true }, this.panel);
+    this.backdrop.addEventListener("click", (event) => {
+      if (event.target === this.backdrop) this.close();
+    });
+    this.setProduct(this.config.product, this.config.productName);
+  }
+
+  open() {
+    this.backdrop.hidden = false;
+    document.addEventListener("keydown", this.onKey);
+    this.closeButton.focus();
+    this.emit("open", { product: this.config.product });
+  }
+
+  close() {
+    this.backdrop.hidden = true;
+    document.removeEventListener("keydown", this.onKey);
+    this.emit("close", { product: this.config.product });
+  }
+
+  setProduct(sku, name) {
+    this.productLine.textContent = name || (sku ? `Product ${sku}` : "");
+  }
+
+  async onFile(input) {
+    const file = input.files && input.files[0];
+    // Let go of the File: the input no longer holds the raw photo once it is read.
+    input.value = "";
+    if (!file) return;
+    this.showBusy();
+    try {
+      const raw = await file.arrayBuffer();
+      const result = await this.worker.prepare(raw, MAX_SIDE);
+      this.showResult(result);
+    } catch (error) {
+      this.showError(error instanceof PhotoError ? error : new PhotoError("internal", String(error)));
+    }
+  }
+
+  showBusy() {
+    this.panel.classList.add("busy");
+    this.error.hidden = true;
+    this.result.hidden = true;
+    this.status.replaceChildren(el("span", { class: "spinner", "aria-hidden": "true" }), "Cleaning your photo on this device…");
+  }
+
+  showResult(result) {
+    this.panel.classList.remove("busy");
+    if (this.previewUrl) URL.revokeObjectURL(this.previewUrl);
+    const previewBlob = new Blob([result.bytes], { type: result.mime });
+    this.previewUrl = URL.createObjectURL(previewBlob);
+    this.preview.src = this.previewUrl;
+    this.preview.width = result.width;
+    this.preview.height = result.height;
+    const items = result.removed.map((words) => {
+      const text = words.charAt(0).toUpperCase() + words.slice(1) + " removed";
+      return el("li", {}, text);
+    });
+    if (items.length) this.removedList.replaceChildren(...items);
+    else this.removedList.replaceChildren(el("li", {}, "No hidden data found: nothing needed removing"));
+    const size = `${result.width} × ${result.height}`;
+    this.meta.textContent = result.reencoded
+      ? `Resized to ${size} from ${result.originalWidth} × ${result.originalHeight}.`
+      : `Kept at ${size}, pixels untouched.`;
+    this.status.textContent = "Your photo is ready. This is exactly what would be sent.";
+    this.chooseText.textContent = "Choose another photo";
+    this.result.hidden = false;
+    this.emit("photo", { width: result.width, height: result.height, removed: result.removedCodes });
+    if (this.config.testHooks) window.__vitrineTest.last = { ...result, previewUrl: this.previewUrl, previewBlob: previewBlob };
+  }
+
+  showError(error) {
+    this.panel.classList.remove("busy");
+    this.status.textContent = "";
+    this.error.textContent = ERROR_WORDS[error.code] || ERROR_WORDS.internal;
+    this.error.dataset.code = error.code;
+    this.error.hidden = false;
+    this.emit("error", { code: error.code });
+    if (this.config.testHooks) window.__vitrineTest.errors.push({ code: error.code, message: error.message });
+  }
+}
