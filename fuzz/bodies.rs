@@ -5,8 +5,11 @@
 
 use vitrine_core::photo::{self, CleanOptions, ImageFormat, Limits, sniff::DetectedFormat};
 
+/// A target's body.
+pub type Body = fn(&[u8]);
+
 /// Targets by name, as the corpus directories are named.
-pub const TARGETS: [(&str, fn(&[u8])); 6] = [
+pub const TARGETS: [(&str, Body); 6] = [
     ("sniff", sniff),
     ("jpeg", jpeg),
     ("png", png),

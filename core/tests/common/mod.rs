@@ -112,8 +112,11 @@ pub fn jpeg_image_segments(walk: &JpegWalk) -> Vec<Vec<u8>> {
         .collect()
 }
 
+/// Chunks as (type, body), and the offset where the container ends.
+pub type Chunks = (Vec<([u8; 4], Vec<u8>)>, usize);
+
 /// PNG chunks: (type, body) and the offset where IEND's CRC ends.
-pub fn walk_png(data: &[u8]) -> (Vec<([u8; 4], Vec<u8>)>, usize) {
+pub fn walk_png(data: &[u8]) -> Chunks {
     let mut pos = 8;
     let mut chunks = Vec::new();
     loop {
@@ -128,7 +131,7 @@ pub fn walk_png(data: &[u8]) -> (Vec<([u8; 4], Vec<u8>)>, usize) {
 }
 
 /// WebP chunks: (fourcc, body) and the declared RIFF end.
-pub fn walk_webp(data: &[u8]) -> (Vec<([u8; 4], Vec<u8>)>, usize) {
+pub fn walk_webp(data: &[u8]) -> Chunks {
     let riff_end = 8 + u32::from_le_bytes(data[4..8].try_into().unwrap()) as usize;
     let mut pos = 12;
     let mut chunks = Vec::new();
