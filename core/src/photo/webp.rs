@@ -53,13 +53,18 @@ pub fn parse(data: &[u8]) -> Result<WebpLayout, PhotoError> {
     if data.len() < 12 || !data.starts_with(b"RIFF") || &data[8..12] != b"WEBP" {
         return Err(PhotoError::corrupt("WebP RIFF header missing"));
     }
-    let riff_end = 8usize + le32(data, 4) as usize;
-    if riff_end > data.len() {
+    // Computed in u64: on 32-bit targets (the widget's wasm32) `8 + u32::MAX` overflows usize,
+    // which panics in debug builds and wraps to a bogus end in release.
+    let declared_end = 8u64 + u64::from(le32(data, 4));
+    let Some(riff_end) = usize::try_from(declared_end)
+        .ok()
+        .filter(|&end| end <= data.len())
+    else {
         return Err(PhotoError::truncated(format!(
-            "the RIFF container declares {riff_end} bytes but the file has {}",
+            "the RIFF container declares {declared_end} bytes but the file has {}",
             data.len()
         )));
-    }
+    };
     let mut pos = 12usize;
     let mut canvas = None;
     let mut image: Option<(std::ops::Range<usize>, Bitstream, u32, u32)> = None;
@@ -297,6 +302,15 @@ mod tests {
         let out = rebuild(&data, &layout);
         assert_eq!(out, riff(&[chunk(b"VP8L", &VP8L_3X2)]));
         assert!(parse(&out).unwrap().carriers.is_empty());
+    }
+
+    #[test]
+    fn a_riff_size_of_u32_max_is_truncated_without_overflow() {
+        // 8 + u32::MAX overflowed usize on 32-bit targets (wasm32) before the end was
+        // computed in u64; it must be a plain Truncated error everywhere.
+        let mut data = riff(&[chunk(b"VP8L", &VP8L_3X2)]);
+        data[4..8].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(matches!(parse(&data), Err(PhotoError::Truncated(_))));
     }
 
     #[test]
