@@ -612,3 +612,43 @@ fn a_webp_exif_payload_starting_with_exif_header_is_read_and_honoured() {
     let out = photo::inspect(&cleaned.bytes, &Limits::default()).expect("inspect");
     assert_eq!((out.width, out.height, out.orientation), (600, 800, 1));
 }
+
+#[test]
+fn a_png_exif_orientation_is_applied_to_the_pixels() {
+    // 40×20, red in the stored top-left quarter, blue elsewhere; eXIf says "turn 90° clockwise".
+    let img = image::RgbImage::from_fn(40, 20, |x, y| {
+        if x < 20 && y < 10 {
+            image::Rgb([230, 20, 20])
+        } else {
+            image::Rgb([20, 20, 230])
+        }
+    });
+    let mut png = Vec::new();
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .expect("encode");
+    let idat = png.windows(4).position(|w| w == b"IDAT").expect("IDAT") - 4;
+    png.splice(
+        idat..idat,
+        png_chunk(b"eXIf", &exif_block(Orientation::Rotate90)),
+    );
+    assert_eq!(
+        photo::inspect(&png, &Limits::default())
+            .expect("inspect")
+            .orientation,
+        6
+    );
+    let cleaned = assert_clean_without(&png, &[b"eXIf", b"MM\0*"]);
+    assert!(cleaned.reencoded, "a PNG cannot re-state its orientation");
+    assert_eq!((cleaned.width, cleaned.height), (20, 40));
+    let out = image::load_from_memory(&cleaned.bytes)
+        .expect("decodes")
+        .into_rgb8();
+    let red = |x, y| {
+        let p = out.get_pixel(x, y);
+        p[0] > 150 && p[2] < 100
+    };
+    // Displayed (x, y) comes from stored (y, 19 - x): the red quarter lands top right.
+    assert!(red(15, 5), "top right is red");
+    assert!(!red(4, 5) && !red(15, 30), "the rest is not");
+}
