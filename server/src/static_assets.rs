@@ -29,13 +29,10 @@ pub fn router(root: &Path) -> Router {
             ServeDir::new(root.join("pkg-rust-codec")),
         )
         .nest_service("/bench", ServeDir::new(www.join("bench")))
-        .route_service(
-            "/vendor/browser-image-compression.mjs",
-            ServeFile::new(
-                www.join(
-                    "node_modules/browser-image-compression/dist/browser-image-compression.mjs",
-                ),
-            ),
+        // The npm library the benchmark compares against (its worker loads the UMD build).
+        .nest_service(
+            "/vendor/browser-image-compression",
+            ServeDir::new(www.join("node_modules/browser-image-compression/dist")),
         )
         // Public, credential-free files: any retailer origin may load them (module scripts and
         // WASM streaming compilation need CORS). No cookies are ever read or set here.
