@@ -70,8 +70,10 @@ test("a 12 MP phone photo is downscaled off the main thread; long tasks are reco
   });
   const started = Date.now();
   await page.locator("input[data-vitrine-input=library]").setInputFiles(fixture("ia__hdr_iphone_hdr_YES.jpg"));
-  const cleaned = await lastCleaned(page);
+  await page.waitForFunction(() => (window as any).__vitrineTest?.last != null, null, { timeout: 30_000 });
   const elapsed = Date.now() - started;
+  const cleaned = await lastCleaned(page);
+  const workerMs = Math.round(await page.evaluate(() => (window as any).__vitrineTest.last.workerMs));
   await page.waitForTimeout(300);
   const longTasks: number[] = await page.evaluate(() => (window as any).__longTasks);
   expect([cleaned.width, cleaned.height, cleaned.reencoded]).toEqual([2048, 1536, true]);
@@ -80,9 +82,13 @@ test("a 12 MP phone photo is downscaled off the main thread; long tasks are reco
   expect(hasExif(cleaned.bytes)).toBe(false);
   expect(metadataTags(exiftool(cleaned.bytes, "iphone.jpg"))).toEqual([]);
   await expect(page.getByText("Resized to 2048 × 1536 from 3264 × 2448.")).toBeVisible();
-  const note = `prepared 3264×2448 in ${elapsed} ms (upload to result); main-thread long tasks: ${JSON.stringify(longTasks)}`;
+  const note = `3264×2448: ${workerMs} ms in the worker, ${elapsed} ms from setInputFiles to result; main-thread long tasks (ms): ${JSON.stringify(longTasks)}`;
   testInfo.annotations.push({ type: "long tasks", description: note });
   console.log(note);
+  // The page only reads the file and hands its buffer over; decoding, resizing, encoding and
+  // verifying run in the worker. Observed: no long task at all in every run (here and in the
+  // benchmark), so any task over 50 ms on the main thread is a regression.
+  expect(longTasks.filter((ms) => ms > 50)).toEqual([]);
 });
 
 test("unsupported and broken files get their own plain-words error", async ({ page }) => {
