@@ -652,3 +652,69 @@ fn a_png_exif_orientation_is_applied_to_the_pixels() {
     assert!(red(15, 5), "top right is red");
     assert!(!red(4, 5) && !red(15, 30), "the rest is not");
 }
+
+/// Drop APP0/APP14 and rename the three components 'R', 'G', 'B' (in SOF and SOS): libjpeg, and
+/// so every browser, decodes such a file as RGB, with no colour transform.
+fn with_rgb_component_ids(jpeg: &[u8]) -> Vec<u8> {
+    let walk = common::walk_jpeg(jpeg);
+    let mut out = vec![0xFF, 0xD8];
+    for s in &walk.segments {
+        let mut bytes = s.bytes.clone();
+        match s.marker {
+            0xE0 | 0xEE => continue,
+            0xC0 | 0xC2 => {
+                assert_eq!(bytes[9], 3);
+                for (i, id) in b"RGB".iter().enumerate() {
+                    bytes[10 + 3 * i] = *id;
+                }
+            }
+            0xDA => {
+                let n = usize::from(bytes[4]);
+                for i in 0..n {
+                    bytes[5 + 2 * i] = b"RGB"[i];
+                }
+            }
+            _ => {}
+        }
+        out.extend_from_slice(&bytes);
+    }
+    out.extend_from_slice(&[0xFF, 0xD9]);
+    out
+}
+
+#[test]
+fn rgb_component_ids_keep_their_colours() {
+    // Found while testing: the rebuilt file got a JFIF header, which tells decoders the data is
+    // YCbCr; a picture coded as RGB (component IDs 'R','G','B', no Adobe marker) then showed in
+    // false colours in libjpeg-turbo (browsers, ImageMagick): (75,91,251) became (247,0,9).
+    let img = image::RgbImage::from_fn(32, 32, |x, y| {
+        image::Rgb([(x * 8) as u8, 40, (y * 8) as u8])
+    });
+    let mut encoded = Vec::new();
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(
+            &mut std::io::Cursor::new(&mut encoded),
+            image::ImageFormat::Jpeg,
+        )
+        .expect("encode");
+    let rgb = with_rgb_component_ids(&encoded);
+    let cleaned = photo::clean(&rgb, &CleanOptions::default()).expect("cleans");
+    assert!(!cleaned.reencoded);
+    let walk = common::walk_jpeg(&cleaned.bytes);
+    assert!(
+        walk.segments.iter().all(|s| s.marker != 0xE0),
+        "no JFIF header (it would force YCbCr) on an RGB-coded JPEG"
+    );
+    assert_eq!(
+        common::jpeg_image_segments(&walk),
+        common::jpeg_image_segments(&common::walk_jpeg(&rgb))
+    );
+    // An ordinary YCbCr JPEG still gets its minimal JFIF.
+    let ycc = photo::clean(&encoded, &CleanOptions::default()).expect("cleans");
+    assert!(
+        common::walk_jpeg(&ycc.bytes)
+            .segments
+            .iter()
+            .any(|s| s.marker == 0xE0)
+    );
+}

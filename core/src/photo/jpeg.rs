@@ -51,6 +51,9 @@ pub struct JpegLayout {
     pub scans: usize,
     /// Byte ranges of the segments a decoder needs, in order (without SOI and EOI).
     kept: Vec<std::ops::Range<usize>>,
+    /// Three components with the IDs 'R', 'G', 'B': without a JFIF or Adobe marker, libjpeg
+    /// (and so browsers) decode such a file as RGB, while a JFIF marker forces YCbCr.
+    rgb_component_ids: bool,
 }
 
 fn be16(data: &[u8], at: usize) -> u16 {
@@ -67,6 +70,7 @@ pub fn parse(data: &[u8]) -> Result<JpegLayout, PhotoError> {
     let mut frame: Option<Frame> = None;
     let mut orientation: Option<Orientation> = None;
     let mut adobe_transform = None;
+    let mut rgb_component_ids = false;
     let mut carriers = Vec::new();
     let mut kept = Vec::new();
     let mut scans = 0usize;
@@ -152,6 +156,9 @@ pub fn parse(data: &[u8]) -> Result<JpegLayout, PhotoError> {
                     ));
                 }
                 frame = Some(parse_frame(marker, payload)?);
+                rgb_component_ids = payload.len() >= 15
+                    && payload[5] == 3
+                    && [payload[6], payload[9], payload[12]] == *b"RGB";
                 carrier::keep(&mut kept, start..seg_end);
             }
             0xC4 | 0xDB | 0xDD | 0xCC | 0xDC => carrier::keep(&mut kept, start..seg_end),
@@ -218,6 +225,7 @@ pub fn parse(data: &[u8]) -> Result<JpegLayout, PhotoError> {
         carriers,
         scans,
         kept,
+        rgb_component_ids,
     })
 }
 
@@ -393,7 +401,12 @@ pub fn rebuild(data: &[u8], layout: &JpegLayout) -> Vec<u8> {
             0xFF, 0xEE, 0x00, 0x0E, b'A', b'd', b'o', b'b', b'e', 0x00, 0x64, 0x00, 0x00, 0x00,
             0x00, transform,
         ]),
-        None if layout.frame.components != 4 => out.extend_from_slice(&MINIMAL_JFIF),
+        // No JFIF for CMYK, nor for 'R','G','B' component IDs without an Adobe marker: JFIF
+        // means YCbCr, so libjpeg-based decoders (browsers) would show an RGB-coded picture in
+        // false colours (test: `rgb_component_ids_keep_their_colours` in hostile_inputs.rs).
+        None if layout.frame.components != 4 && !layout.rgb_component_ids => {
+            out.extend_from_slice(&MINIMAL_JFIF)
+        }
         None => {}
     }
     if layout.orientation != Orientation::Normal {
