@@ -33,7 +33,7 @@ const CSS = `
   align-items: center; justify-content: center; padding: 16px; z-index: 2147483000;
   font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #111827; }
 .backdrop[hidden] { display: none; }
-.panel { background: #fff; border-radius: 16px; width: min(480px, 100%); max-height: calc(100vh - 32px);
+.panel { background: #fff; border-radius: 16px; width: min(580px, 100%); max-height: calc(100vh - 32px);
   overflow: auto; box-shadow: 0 20px 50px rgb(0 0 0 / .3); padding: 22px 24px 24px; box-sizing: border-box; }
 header { display: flex; align-items: flex-start; justify-content: space-between; gap: 12px; }
 h2 { font-size: 20px; margin: 0; line-height: 1.25; }
@@ -63,16 +63,16 @@ h2 { font-size: 20px; margin: 0; line-height: 1.25; }
 .error { margin: 14px 0 0; background: #fef2f2; color: #991b1b; border: 1px solid #fecaca;
   border-radius: 10px; padding: 10px 12px; font-size: 14px; }
 .error[hidden], .result[hidden] { display: none; }
-.result { margin-top: 16px; }
+.result { margin-top: 16px; display: grid; grid-template-columns: 220px 1fr; gap: 4px 18px; align-items: start; }
+@media (max-width: 560px) { .result { grid-template-columns: 1fr; } }
 .preview { display: block; width: 100%; height: auto; max-height: 260px; object-fit: contain;
-  background: #f3f4f6; border-radius: 10px; margin-top: 12px; }
+  background: #f3f4f6; border-radius: 10px; grid-row: span 2; }
 .removed h3 { font-size: 15px; margin: 0 0 6px; }
-.removed ul { list-style: none; margin: 0; padding: 0; display: grid; grid-template-columns: 1fr 1fr; gap: 4px 12px; }
-@media (max-width: 420px) { .removed ul { grid-template-columns: 1fr; } }
-.removed li { display: flex; gap: 8px; align-items: baseline; font-size: 14px; }
+.removed ul { list-style: none; margin: 0; padding: 0; display: grid; gap: 3px; }
+.removed li { display: flex; gap: 8px; align-items: baseline; font-size: 14px; line-height: 1.3; }
 .removed li::before { content: "✓"; color: #047857; font-weight: 700; }
 .removed .none { color: #4b5563; font-size: 14px; margin: 0; }
-.meta { color: #6b7280; font-size: 13px; margin: 8px 0 0; }
+.meta { color: #6b7280; font-size: 13px; margin: 8px 0 0; grid-column: 1 / -1; }
 @media (prefers-reduced-motion: reduce) { .spinner { animation: none; } }
 `;
 
@@ -208,11 +208,11 @@ class Widget {
     this.preview = el("img", { class: "preview", alt: "Your photo, cleaned" });
     this.removedList = el("ul");
     this.meta = el("p", { class: "meta" });
-    // What was removed comes first: the shopper sees their privacy before the picture.
+    // The cleaned picture beside what was removed from it: privacy the shopper can see at a glance.
     this.result = el("div", { class: "result", hidden: true },
+      this.preview,
       el("section", { class: "removed", "aria-label": "Removed from your photo" },
         el("h3", {}, "Removed from your photo"), this.removedList),
-      this.preview,
       this.meta);
     this.panel = el("div", { class: "panel", role: "dialog", "aria-modal": "true", "aria-labelledby": "vitrine-title" },
       el("header", {}, el("div", {}, this.title, this.productLine), this.closeButton),
