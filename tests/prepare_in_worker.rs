@@ -253,3 +253,23 @@ async fn refusals_reject_with_a_code_and_a_message() {
         .expect_err("truncated");
     assert_eq!(code, "truncated");
 }
+
+/// The Rust codec export (benchmark and fallback build): same contract as the browser path.
+/// Run with `--features rust-codec`.
+#[cfg(feature = "rust-codec")]
+#[wasm_bindgen_test]
+fn the_rust_codec_path_prepares_the_same_photo() {
+    let result = vitrine_widget::photo_worker::prepare_photo_rust(IPHONE, 2048)
+        .unwrap_or_else(|_| panic!("the iPhone photo prepares with the Rust codec"));
+    assert_eq!(
+        (number(&result, "width"), number(&result, "height")),
+        (2048, 1536)
+    );
+    assert_eq!(field(&result, "reencoded").as_bool(), Some(true));
+    let bytes = field(&result, "bytes")
+        .dyn_into::<Uint8Array>()
+        .expect("bytes")
+        .to_vec();
+    assert!(!contains(&bytes, b"Exif\0\0"));
+    verify_clean(&bytes, ImageFormat::Jpeg, (2048, 1536)).expect("verified");
+}
