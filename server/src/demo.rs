@@ -11,8 +11,10 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
 use tower_http::services::ServeDir;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
 
 use crate::{shutdown, static_assets};
 
@@ -66,8 +68,19 @@ pub async fn run(config: DemoConfig) -> Result<()> {
 pub fn widget_app(state: &DemoState) -> Router {
     static_assets::router(&state.assets_dir)
         .route("/healthz", get(healthz))
-        // The default span records method, path and status only: no client address, no headers.
-        .layer(TraceLayer::new_for_http())
+        .layer(request_log())
+}
+
+/// One INFO line per response with method, path, status and latency. No client address and no
+/// headers (the defaults leave both out; we never add `ConnectInfo`).
+fn request_log() -> TraceLayer<SharedClassifier<ServerErrorsAsFailures>> {
+    TraceLayer::new_for_http()
+        .make_span_with(
+            DefaultMakeSpan::new()
+                .level(Level::INFO)
+                .include_headers(false),
+        )
+        .on_response(DefaultOnResponse::new().level(Level::INFO))
 }
 
 /// The retailer's origin: the product page and its own images and styles.
@@ -77,7 +90,7 @@ pub fn shop_app(state: Arc<DemoState>) -> Router {
         .route("/", get(product_page))
         .route("/healthz", get(healthz))
         .nest_service("/assets", ServeDir::new(demo_dir.join("assets")))
-        .layer(TraceLayer::new_for_http())
+        .layer(request_log())
         .with_state(state)
 }
 
