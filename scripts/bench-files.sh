@@ -79,6 +79,8 @@ run_mat2() {
 }
 
 echo "corpus: $N fixtures × $REPS = $FILES files, $BYTES bytes; best of $RUNS runs" >&2
+# Other work on the machine skews every CPU-bound figure: record it with the results.
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 declare -A T
 for tool in vitrine exiftool cp; do
   times=()
@@ -94,6 +96,9 @@ if (( HAVE_MAT2 )); then
   T[mat2]=$(run_mat2)
   echo "mat2 (1 run, $MAT2_FILES files): ${T[mat2]} s" >&2
 fi
+
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "load average before: $LOAD_BEFORE, after: $LOAD_AFTER ($(nproc) cores)" >&2
 
 # ---- quality of each tool's output, on the first copy of the corpus ----
 QUALITY=$(python3 - "$WORK" "$CONVERT" "$HAVE_MAT2" <<'PY'
@@ -170,6 +175,8 @@ PY
 echo "$QUALITY" > "$WORK/quality.json"
 
 # ---- the table ----
+echo "Load average before the timings: $LOAD_BEFORE, after: $LOAD_AFTER ($(nproc) cores)."
+echo
 python3 - "$FILES" "$BYTES" "${T[vitrine]}" "${T[exiftool]}" "${T[cp]}" "${T[mat2]:-}" \
   "$MAT2_FILES" "$MAT2_BYTES" "$WORK/quality.json" <<'PY'
 import json, sys
