@@ -177,7 +177,12 @@ class Widget {
     this.emit = emit;
     this.previewUrl = null;
     this.worker = new PhotoWorker(config.base);
-    this.worker.ready.catch(() => {});
+    // "ready" once the WASM is instantiated in the worker; a worker that cannot start (CSP,
+    // an old browser) is reported now rather than when the shopper picks a photo.
+    this.worker.ready.then(
+      () => this.emit("ready", {}),
+      (error) => this.emit("error", { code: error.code || "worker_failed" }),
+    );
     applyStyles(root, CSS);
     this.build();
     root.append(this.backdrop);

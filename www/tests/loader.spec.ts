@@ -57,19 +57,24 @@ test("the click loads the widget, its blob: worker and the WASM from our origin 
   page.on("console", (m) => m.type() === "error" && problems.push(m.text()));
   page.on("pageerror", (e) => problems.push(String(e)));
   await page.goto("/");
-  const events = page.evaluate(
-    () => new Promise((resolve) => (window as any).Vitrine.on("open", resolve)),
-  );
+  const events = page.evaluate(() => {
+    const on = (window as any).Vitrine.on;
+    const opened = new Promise((resolve) => on("open", resolve));
+    // "ready": the WASM is running in the blob: worker; "error": it could not start.
+    const started = new Promise((resolve) => {
+      on("ready", () => resolve("ready"));
+      on("error", (e: { code: string }) => resolve(`error: ${e.code}`));
+    });
+    return Promise.all([opened, started]);
+  });
   const wasm = page.waitForResponse(`${WIDGET_ORIGIN}/pkg/vitrine_widget_bg.wasm`);
   // The closed shadow root cannot be queried; a shopper's click on the button works all the same.
   await page.locator("[data-vitrine]").click();
   const wasmResponse = await wasm;
   expect(wasmResponse.headers()["content-type"]).toBe("application/wasm");
   expect(wasmResponse.headers()["access-control-allow-origin"]).toBe("*");
-  expect(await events).toEqual({ product: "RUG-MARRAKESH-160" });
-  // The worker posts "ready" only after the WASM is instantiated; give it a moment, then check
-  // nothing (CSP, CORS, MIME) complained.
-  await page.waitForTimeout(1000);
+  expect(await events).toEqual([{ product: "RUG-MARRAKESH-160" }, "ready"]);
+  // Nothing (CSP, CORS, MIME) complained.
   expect(problems).toEqual([]);
   expect(await page.evaluate(() => "__vitrineTest" in window)).toBe(false);
   await page.screenshot({ path: "/tmp/vitrine-widget-open.png" });
