@@ -105,8 +105,19 @@ fn draw_upright(
     context
         .set_transform(a, b, c, d, e, f)
         .map_err(|e| js_to_error("setTransform", e))?;
+    // The destination size is explicit: a browser that ignores createImageBitmap's resize
+    // options hands back the full-size bitmap, and it must still be scaled, not cropped. The
+    // canvas itself is never larger than the output, so mobile canvas-size caps (iOS: 16.7 MP)
+    // do not apply to a 48 MP photo.
+    let (decode_width, decode_height) = job.decode_size;
     context
-        .draw_image_with_image_bitmap(bitmap, 0.0, 0.0)
+        .draw_image_with_image_bitmap_and_dw_and_dh(
+            bitmap,
+            0.0,
+            0.0,
+            f64::from(decode_width),
+            f64::from(decode_height),
+        )
         .map_err(|e| js_to_error("drawImage", e))?;
     Ok(canvas)
 }

@@ -62,11 +62,16 @@ const WASM_OPT_FEATURES: &[&str] = &[
     "--enable-multivalue",
 ];
 
-/// Build the widget's WASM, generate the ES module with wasm-bindgen, size-optimise it.
+/// Build the widget's WASM, size-optimise it, generate the ES module with wasm-bindgen.
+///
+/// wasm-opt runs on rustc's output, before wasm-bindgen: Debian's binaryen 108 rewrites
+/// wasm-bindgen's reference-type table glue into a module that fails at start-up
+/// ("WebAssembly.Table.set(): Argument 1 is invalid for table").
 pub fn build_widget(root: &Path, build: WidgetBuild) -> Result<PathBuf> {
-    let (features, out_dir) = match build {
-        WidgetBuild::Release => (None, root.join("pkg")),
-        WidgetBuild::RustCodec => (Some("rust-codec"), root.join("pkg-rust-codec")),
+    let (features, out_dir, simd) = match build {
+        WidgetBuild::Release => (None, root.join("pkg"), false),
+        // fast_image_resize emits SIMD code in the Rust-codec build.
+        WidgetBuild::RustCodec => (Some("rust-codec"), root.join("pkg-rust-codec"), true),
     };
     step(&format!(
         "building the widget WASM into {}",
@@ -81,28 +86,40 @@ pub fn build_widget(root: &Path, build: WidgetBuild) -> Result<PathBuf> {
         "wasm32-unknown-unknown",
         "--profile",
         "wasm-release",
+        "--locked",
     ];
     if let Some(features) = features {
         args.extend(["--features", features]);
     }
     cmd(&mut cargo(root, &args))?;
-    let target_dir = std::env::var("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| root.join("target"));
-    let wasm = target_dir.join("wasm32-unknown-unknown/wasm-release/vitrine_widget.wasm");
-    cmd(Command::new("wasm-bindgen")
-        .args(["--target", "web", "--out-dir"])
-        .arg(&out_dir)
-        .arg(&wasm))?;
-    let bg = out_dir.join("vitrine_widget_bg.wasm");
+    let wasm_dir = target_dir(root).join("wasm32-unknown-unknown/wasm-release");
+    let optimised = wasm_dir.join("vitrine_widget.opt.wasm");
     let mut opt = Command::new("wasm-opt");
-    opt.arg("-Oz")
-        .args(WASM_OPT_FEATURES)
-        .arg("-o")
-        .arg(&bg)
-        .arg(&bg);
+    opt.arg("-Oz").args(WASM_OPT_FEATURES);
+    if simd {
+        opt.arg("--enable-simd");
+    }
+    opt.arg("-o")
+        .arg(&optimised)
+        .arg(wasm_dir.join("vitrine_widget.wasm"));
     cmd(&mut opt).context("wasm-opt (Debian's binaryen) could not optimise the widget")?;
+    cmd(Command::new("wasm-bindgen")
+        .args([
+            "--target",
+            "web",
+            "--out-name",
+            "vitrine_widget",
+            "--out-dir",
+        ])
+        .arg(&out_dir)
+        .arg(&optimised))?;
     Ok(out_dir)
+}
+
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| root.join("target"))
 }
 
 struct Stages {
@@ -271,9 +288,7 @@ fn playwright(root: &Path) -> Result<()> {
         root,
         &["build", "-p", "vitrine-server", "--locked"],
     ))?;
-    let target_dir = std::env::var("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| root.join("target"));
+    let target_dir = target_dir(root);
     let server = target_dir.join("debug/vitrine-server");
     let mut command = Command::new("npx");
     command
@@ -306,9 +321,7 @@ pub fn demo(root: &Path) -> Result<()> {
     step(&format!(
         "demo shop: http://{shop}/   (widget served from http://{listen}/; Ctrl-C stops)"
     ));
-    let target_dir = std::env::var("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| root.join("target"));
+    let target_dir = target_dir(root);
     cmd(Command::new(target_dir.join("release/vitrine-server"))
         .args([
             "demo",
