@@ -129,5 +129,9 @@ fn error_to_js(error: &PhotoError) -> JsValue {
     let object = Object::new();
     set(&object, "code", &error.code().into());
     set(&object, "message", &error.to_string().into());
+    // Name what the file really is ("HEIC/HEIF", "GIF" …) so the widget can say so.
+    if let PhotoError::UnsupportedFormat(detected) = error {
+        set(&object, "detected", &detected.to_string().into());
+    }
     object.into()
 }

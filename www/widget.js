@@ -303,7 +303,10 @@ class Widget {
   showError(error) {
     this.panel.classList.remove("busy");
     this.status.textContent = "";
-    this.error.textContent = ERROR_WORDS[error.code] || ERROR_WORDS.internal;
+    const named = error.code === "unsupported_format" && error.detected && error.detected !== "Unrecognised";
+    this.error.textContent = named
+      ? `That file is ${/^[AEIOU]/.test(error.detected) ? "an" : "a"} ${error.detected} file, not a photo we can use. ` + ERROR_WORDS.unsupported_format.replace(/^That file isn't a photo we can use\. /, "")
+      : ERROR_WORDS[error.code] || ERROR_WORDS.internal;
     this.error.dataset.code = error.code;
     this.error.hidden = false;
     this.emit("error", { code: error.code });
