@@ -51,9 +51,11 @@ pub struct JpegLayout {
     pub scans: usize,
     /// Byte ranges of the segments a decoder needs, in order (without SOI and EOI).
     kept: Vec<std::ops::Range<usize>>,
-    /// Three components with the IDs 'R', 'G', 'B': without a JFIF or Adobe marker, libjpeg
-    /// (and so browsers) decode such a file as RGB, while a JFIF marker forces YCbCr.
-    rgb_component_ids: bool,
+    /// The original had a JFIF APP0. With the Adobe transform and the component IDs, it decides
+    /// how libjpeg-based decoders (browsers) read three components: JFIF forces YCbCr even beside
+    /// an Adobe "RGB" transform, and without either marker 'R','G','B' IDs mean RGB. The rebuilt
+    /// file therefore carries a (minimal) JFIF exactly when the original did.
+    had_jfif: bool,
 }
 
 fn be16(data: &[u8], at: usize) -> u16 {
@@ -70,7 +72,7 @@ pub fn parse(data: &[u8]) -> Result<JpegLayout, PhotoError> {
     let mut frame: Option<Frame> = None;
     let mut orientation: Option<Orientation> = None;
     let mut adobe_transform = None;
-    let mut rgb_component_ids = false;
+    let mut had_jfif = false;
     let mut carriers = Vec::new();
     let mut kept = Vec::new();
     let mut scans = 0usize;
@@ -156,9 +158,6 @@ pub fn parse(data: &[u8]) -> Result<JpegLayout, PhotoError> {
                     ));
                 }
                 frame = Some(parse_frame(marker, payload)?);
-                rgb_component_ids = payload.len() >= 15
-                    && payload[5] == 3
-                    && [payload[6], payload[9], payload[12]] == *b"RGB";
                 carrier::keep(&mut kept, start..seg_end);
             }
             0xC4 | 0xDB | 0xDD | 0xCC | 0xDC => carrier::keep(&mut kept, start..seg_end),
@@ -177,6 +176,7 @@ pub fn parse(data: &[u8]) -> Result<JpegLayout, PhotoError> {
                 if carrier.kind == CarrierKind::Exif && orientation.is_none() && scans == 0 {
                     orientation = Some(exif::read_orientation(exif_tiff(payload)));
                 }
+                had_jfif |= marker == APP0 && payload.starts_with(b"JFIF\0");
                 if carrier.kind == CarrierKind::Adobe
                     && payload.len() >= 12
                     && adobe_transform.is_none()
@@ -225,7 +225,7 @@ pub fn parse(data: &[u8]) -> Result<JpegLayout, PhotoError> {
         carriers,
         scans,
         kept,
-        rgb_component_ids,
+        had_jfif,
     })
 }
 
@@ -395,19 +395,17 @@ pub fn rebuild(data: &[u8], layout: &JpegLayout) -> Vec<u8> {
     let kept_len: usize = layout.kept.iter().map(|r| r.len()).sum();
     let mut out = Vec::with_capacity(kept_len + 64);
     out.extend_from_slice(&[0xFF, SOI]);
-    match layout.adobe_transform {
+    // Re-state the colour-deciding markers exactly as the original had them (see `had_jfif`),
+    // in minimal form: no density, no thumbnail, no Adobe flags.
+    if layout.had_jfif {
+        out.extend_from_slice(&MINIMAL_JFIF);
+    }
+    if let Some(transform) = layout.adobe_transform {
         // APP14 "Adobe", version 100, no flags, the original transform.
-        Some(transform) => out.extend_from_slice(&[
+        out.extend_from_slice(&[
             0xFF, 0xEE, 0x00, 0x0E, b'A', b'd', b'o', b'b', b'e', 0x00, 0x64, 0x00, 0x00, 0x00,
             0x00, transform,
-        ]),
-        // No JFIF for CMYK, nor for 'R','G','B' component IDs without an Adobe marker: JFIF
-        // means YCbCr, so libjpeg-based decoders (browsers) would show an RGB-coded picture in
-        // false colours (test: `rgb_component_ids_keep_their_colours` in hostile_inputs.rs).
-        None if layout.frame.components != 4 && !layout.rgb_component_ids => {
-            out.extend_from_slice(&MINIMAL_JFIF)
-        }
-        None => {}
+        ]);
     }
     if layout.orientation != Orientation::Normal {
         let tiff = minimal_orientation_exif(layout.orientation);
@@ -499,6 +497,43 @@ mod tests {
                 .carriers
                 .iter()
                 .all(|c| is_own_structural_segment(c, &out))
+        );
+    }
+
+    #[test]
+    fn colour_deciding_markers_are_restated_as_the_original_had_them() {
+        let original = synthetic();
+        // Neither JFIF nor Adobe: the rebuilt file adds neither (decoders go by component IDs).
+        let plain = rebuild(&original, &parse(&original).unwrap());
+        assert!(memchr::memmem::find(&plain, b"JFIF").is_none());
+        assert!(memchr::memmem::find(&plain, b"Adobe").is_none());
+        // A JFIF with a thumbnail and density beside an Adobe "RGB" transform (0): libjpeg reads
+        // YCbCr because of the JFIF, so both come back, minimal, and the transform is kept.
+        let mut both = original[..2].to_vec();
+        both.extend_from_slice(&[
+            0xFF, APP0, 0x00, 0x13, b'J', b'F', b'I', b'F', 0, 1, 2, 1, 0, 72, 0, 72, 1, 1,
+        ]);
+        both.extend_from_slice(&[9, 9, 9]); // a 1×1 RGB thumbnail
+        both.extend_from_slice(&[
+            0xFF, 0xEE, 0x00, 0x0E, b'A', b'd', b'o', b'b', b'e', 0, 101, 0x80, 0, 0, 0, 0,
+        ]);
+        both.extend_from_slice(&original[2..]);
+        let layout = parse(&both).unwrap();
+        assert_eq!(layout.adobe_transform, Some(0));
+        let rebuilt = rebuild(&both, &layout);
+        assert_eq!(rebuilt[2..20], MINIMAL_JFIF);
+        assert_eq!(
+            rebuilt[20..36],
+            [
+                0xFF, 0xEE, 0x00, 0x0E, b'A', b'd', b'o', b'b', b'e', 0, 0x64, 0, 0, 0, 0, 0
+            ]
+        );
+        let again = parse(&rebuilt).unwrap();
+        assert!(
+            again
+                .carriers
+                .iter()
+                .all(|c| is_own_structural_segment(c, &rebuilt))
         );
     }
 
