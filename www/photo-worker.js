@@ -33,7 +33,7 @@ self.onmessage = async ({ data }) => {
       id,
       ok: false,
       error: known
-        ? { code: error.code, message: String(error.message) }
+        ? { code: error.code, message: String(error.message), detected: error.detected }
         : { code: "internal", message: String(error && error.message ? error.message : error) },
     });
   }

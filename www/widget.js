@@ -103,9 +103,11 @@ function applyStyles(root, css) {
 
 /** A typed failure with a stable code, as the WASM rejects with. */
 export class PhotoError extends Error {
-  constructor(code, message) {
+  /** `detected` names the real format of a refused file ("GIF", "HEIC/HEIF" …), when known. */
+  constructor(code, message, detected) {
     super(message);
     this.code = code;
+    this.detected = detected;
   }
 }
 
@@ -148,7 +150,7 @@ export class PhotoWorker {
     if (!request) return;
     this.pending.delete(id);
     if (ok) request.resolve(result);
-    else request.reject(new PhotoError(error.code, error.message));
+    else request.reject(new PhotoError(error.code, error.message, error.detected));
   }
 
   /** Prepare `buffer` (an ArrayBuffer, transferred: unusable here afterwards). */

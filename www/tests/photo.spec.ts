@@ -119,3 +119,53 @@ test("unsupported and broken files get their own plain-words error", async ({ pa
   const errors = await page.evaluate(() => (window as any).__vitrineTest.errors.map((e: any) => e.code));
   expect(errors).toEqual(["unsupported_format", "unsupported_format", "truncated", "empty_file"]);
 });
+
+test("a 48 MP phone portrait (stored sideways, EXIF orientation 6) comes out upright at 2048 px", async ({ page }) => {
+  test.setTimeout(120_000);
+  await openWidget(page);
+  // Make the photo in the browser: 8000×6000 stored, four coloured quadrants, so that where each
+  // colour lands proves the turn. Then give it a phone's EXIF with exiftool.
+  const stored = await page.evaluate(async () => {
+    const canvas = new OffscreenCanvas(8000, 6000);
+    const context = canvas.getContext("2d")!;
+    const quadrants: [string, number, number][] = [["#d00000", 0, 0], ["#00b000", 4000, 0], ["#0000d0", 0, 3000], ["#e0e000", 4000, 3000]];
+    for (const [colour, x, y] of quadrants) {
+      context.fillStyle = colour;
+      context.fillRect(x, y, 4000, 3000);
+    }
+    const blob = await canvas.convertToBlob({ type: "image/jpeg", quality: 0.8 });
+    return Array.from(new Uint8Array(await blob.arrayBuffer()));
+  });
+  const { execFileSync } = await import("node:child_process");
+  const { writeFileSync, readFileSync } = await import("node:fs");
+  const file = `/tmp/vitrine-playwright-${process.pid}-48mp.jpg`;
+  writeFileSync(file, Buffer.from(stored));
+  execFileSync("exiftool", [
+    "-q", "-overwrite_original", "-Orientation#=6", "-Make=TestPhone", "-Model=Forty-Eight",
+    "-SerialNumber=SN-0042", "-GPSLatitude=48.8584", "-GPSLatitudeRef=N", "-GPSLongitude=2.2945",
+    "-GPSLongitudeRef=E", "-DateTimeOriginal=2026:11:24 10:00:00", file,
+  ]);
+  await page.locator("input[data-vitrine-input=library]").setInputFiles({ name: "IMG_0048.jpg", mimeType: "image/jpeg", buffer: readFileSync(file) });
+  await page.waitForFunction(() => (window as any).__vitrineTest?.last != null || (window as any).__vitrineTest?.errors.length > 0, null, { timeout: 90_000 });
+  expect(await page.evaluate(() => (window as any).__vitrineTest.errors)).toEqual([]);
+  const cleaned = await lastCleaned(page);
+  expect([cleaned.originalWidth, cleaned.originalHeight]).toEqual([6000, 8000]);
+  expect([cleaned.width, cleaned.height, cleaned.reencoded]).toEqual([1536, 2048, true]);
+  expect(cleaned.removedCodes).toEqual(expect.arrayContaining(["gps_location", "camera_serial_number", "capture_date_time", "camera_make_model"]));
+  expect(metadataTags(exiftool(cleaned.bytes, "48mp-clean.jpg"))).toEqual([]);
+  // Turned 90° clockwise: stored bottom-left (blue) is now top-left, stored top-left (red) top-right.
+  const corners = await page.evaluate(async () => {
+    const bitmap = await createImageBitmap((window as any).__vitrineTest.last.previewBlob);
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    const context = canvas.getContext("2d")!;
+    context.drawImage(bitmap, 0, 0);
+    const at = (x: number, y: number) => Array.from(context.getImageData(x, y, 1, 1).data.slice(0, 3));
+    return { size: [bitmap.width, bitmap.height], tl: at(384, 512), tr: at(1152, 512), bl: at(384, 1536), br: at(1152, 1536) };
+  });
+  expect(corners.size).toEqual([1536, 2048]);
+  const near = (rgb: number[], want: number[]) => rgb.every((v, i) => Math.abs(v - want[i]) < 40);
+  expect(near(corners.tl, [0, 0, 208]), `top-left ${corners.tl}`).toBe(true);
+  expect(near(corners.tr, [208, 0, 0]), `top-right ${corners.tr}`).toBe(true);
+  expect(near(corners.bl, [224, 224, 0]), `bottom-left ${corners.bl}`).toBe(true);
+  expect(near(corners.br, [0, 176, 0]), `bottom-right ${corners.br}`).toBe(true);
+});
