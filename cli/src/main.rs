@@ -81,15 +81,28 @@ fn clean(files: &[PathBuf], output: &Path, max_side: u32) -> anyhow::Result<Exit
         ..CleanOptions::default()
     };
     let mut failures = 0usize;
+    let mut written = std::collections::HashSet::new();
     for file in files {
         let target = if into_directory {
-            let name = file
-                .file_name()
-                .with_context(|| format!("{} has no file name", file.display()))?;
+            let Some(name) = file.file_name() else {
+                failures += 1;
+                eprintln!("{}: refused: it has no file name", file.display());
+                continue;
+            };
             output.join(name)
         } else {
             output.to_path_buf()
         };
+        // Two inputs with the same name (a/x.jpg, b/x.jpg) must not silently overwrite each other.
+        if !written.insert(target.clone()) {
+            failures += 1;
+            eprintln!(
+                "{}: refused: another input was already written to {}",
+                file.display(),
+                target.display()
+            );
+            continue;
+        }
         match clean_one(file, &target, &options) {
             Ok(line) => println!("{line}"),
             Err(error) => {
