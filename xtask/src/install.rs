@@ -104,20 +104,7 @@ fn wasm_bindgen_cli(root: &Path) -> Result<()> {
     step(&format!(
         "installing wasm-bindgen-cli {version} from crates.io (a few minutes, once)"
     ));
-    let locked = cmd(Command::new("cargo").args([
-        "install",
-        "wasm-bindgen-cli",
-        "--version",
-        &version,
-        "--locked",
-    ]));
-    if locked.is_err() {
-        // The CLI's own lock file can name a dependency version that has since been yanked;
-        // the same CLI version resolved afresh is still the one our Cargo.lock pins.
-        step("the CLI's lock file no longer resolves; installing the same version unlocked");
-        cmd(Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", &version]))?;
-    }
-    Ok(())
+    cargo_install("wasm-bindgen-cli", Some(&version))
 }
 
 /// cargo-fuzz replays the fuzz corpora under libFuzzer; it needs the nightly toolchain, which
@@ -127,7 +114,26 @@ fn cargo_fuzz() -> Result<()> {
         return Ok(());
     }
     step("installing cargo-fuzz from crates.io (once)");
-    cmd(Command::new("cargo").args(["install", "cargo-fuzz", "--locked"]))
+    cargo_install("cargo-fuzz", None)
+}
+
+/// `cargo install --locked`, falling back to a fresh resolution of the same version: a tool's own
+/// lock file can name a dependency version that has since been yanked (wasm-bindgen-cli 0.2.130's
+/// names a yanked webpki-roots), and the tool is still the version we asked for.
+fn cargo_install(krate: &str, version: Option<&str>) -> Result<()> {
+    let mut args = vec!["install", krate];
+    if let Some(version) = version {
+        args.extend(["--version", version]);
+    }
+    let mut locked = args.clone();
+    locked.push("--locked");
+    if cmd(Command::new("cargo").args(&locked)).is_ok() {
+        return Ok(());
+    }
+    step(&format!(
+        "{krate}'s lock file no longer resolves; installing the same version unlocked"
+    ));
+    cmd(Command::new("cargo").args(&args))
 }
 
 pub fn nightly_available() -> bool {
