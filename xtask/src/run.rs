@@ -215,21 +215,26 @@ pub fn test(root: &Path, args: &[String]) -> Result<()> {
     stages.run(
         "widget tests in headless Chromium (wasm-bindgen-test)",
         || {
-            let mut command = cargo(
-                root,
-                &[
+            // Once as shipped (browser codecs), once with the Rust codec compiled in.
+            for features in [None, Some("rust-codec")] {
+                let mut args = vec![
                     "test",
                     "-p",
                     "vitrine-widget",
                     "--target",
                     "wasm32-unknown-unknown",
                     "--locked",
-                ],
-            );
-            command
-                .env("CHROMEDRIVER", "/usr/bin/chromedriver")
-                .env("WASM_BINDGEN_TEST_TIMEOUT", "300");
-            cmd(&mut command)
+                ];
+                if let Some(features) = features {
+                    args.extend(["--features", features]);
+                }
+                let mut command = cargo(root, &args);
+                command
+                    .env("CHROMEDRIVER", "/usr/bin/chromedriver")
+                    .env("WASM_BINDGEN_TEST_TIMEOUT", "300");
+                cmd(&mut command)?;
+            }
+            Ok(())
         },
     )?;
     if !quick {
