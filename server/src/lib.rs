@@ -2,6 +2,8 @@
 
 pub mod address_hash;
 pub mod client_address;
+pub mod clock;
 pub mod config;
 pub mod keys;
 pub mod origins;
+pub mod storage;

@@ -1,0 +1,640 @@
+//! The storage suite, run once against SQLite (a temporary file) and once against PostgreSQL (a
+//! fresh database per test on the server named by `VITRINE_TEST_POSTGRES_URL`; `cargo xtask test`
+//! starts a throwaway cluster and sets it). Without that variable the PostgreSQL half fails: no
+//! test is skipped because a database is missing.
+
+#![allow(clippy::unwrap_used)]
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use vitrine_server::clock::{Clock, ManualClock};
+use vitrine_server::storage::{
+    Limits, RETAILER_TABLES, RetentionPolicy, Storage, StorageError, SweepReport,
+};
+
+/// 2026-11-24T00:00:00Z, the start of an hour and of a UTC day.
+const T0: i64 = 1_795_478_400;
+const HOUR: i64 = 3_600;
+const DAY: i64 = 86_400;
+
+/// A database for one test; keeps the SQLite file's directory alive.
+struct TestDb {
+    storage: Storage,
+    url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+async fn sqlite() -> TestDb {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("vitrine.sqlite3").display()
+    );
+    let storage = Storage::connect(&url).await.expect("open SQLite");
+    TestDb {
+        storage,
+        url,
+        _dir: Some(dir),
+    }
+}
+
+async fn postgres() -> TestDb {
+    let Ok(server) = std::env::var("VITRINE_TEST_POSTGRES_URL") else {
+        panic!(
+            "VITRINE_TEST_POSTGRES_URL is not set, so the PostgreSQL half of the storage suite \
+             cannot run. Run `cargo xtask test`, which starts a throwaway cluster and sets it, or \
+             start one yourself (Debian: apt-get install postgresql; then as the postgres user: \
+             /usr/lib/postgresql/*/bin/initdb -D /tmp/pg -A trust && \
+             /usr/lib/postgresql/*/bin/pg_ctl -D /tmp/pg -o '-p 55432 -k /tmp' start) and set \
+             VITRINE_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:55432/postgres"
+        )
+    };
+    // A fresh database per test, so that tests running in parallel (and the sweeper's global
+    // deletes) cannot see each other.
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let name = format!(
+        "vitrine_t{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst)
+    );
+    let admin = sqlx::PgPool::connect(&server)
+        .await
+        .expect("connect to VITRINE_TEST_POSTGRES_URL");
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+        .execute(&admin)
+        .await
+        .expect("drop old test database");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&admin)
+        .await
+        .expect("create test database");
+    admin.close().await;
+    let (base, _) = server.rsplit_once('/').expect("a URL with a database path");
+    let url = format!("{base}/{name}");
+    let storage = Storage::connect(&url).await.expect("open PostgreSQL");
+    TestDb {
+        storage,
+        url,
+        _dir: None,
+    }
+}
+
+/// Declares `mod name { sqlite, postgres }`, both running `async fn name(TestDb)`.
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() {
+                super::$name(super::sqlite().await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() {
+                super::$name(super::postgres().await).await;
+            }
+        }
+    )*};
+}
+
+on_both!(
+    migrations_apply_twice,
+    retailers_created_listed_and_limited,
+    key_rotation_and_revocation,
+    origins_stored_and_listed,
+    secret_shown_once_and_verified,
+    retailers_are_isolated,
+    rate_limit_exact_under_concurrency,
+    refused_requests_consume_nothing,
+    rate_limit_windows_roll_over,
+    sweep_deletes_exactly_what_is_past_retention,
+    delete_retailer_leaves_nothing,
+);
+
+async fn migrations_apply_twice(db: TestDb) {
+    db.storage.migrate().await.expect("second migration run");
+    let again = Storage::connect(&db.url).await.expect("reconnect, migrate");
+    again.migrate().await.expect("third migration run");
+    assert_eq!(
+        again
+            .scalar_for_tests("SELECT COUNT(*) FROM _sqlx_migrations")
+            .await
+            .expect("count"),
+        1
+    );
+    again.ping().await.expect("ping");
+}
+
+async fn retailers_created_listed_and_limited(db: TestDb) {
+    let s = &db.storage;
+    let a = s.create_retailer("Atelier", T0).await.expect("create");
+    let retailer = s.retailer(a).await.expect("read").expect("exists");
+    assert_eq!(retailer.name, "Atelier");
+    assert_eq!(retailer.created_at, T0);
+    assert_eq!(
+        (retailer.renders_per_hour, retailer.renders_per_day),
+        (10, 20)
+    );
+    s.set_limits(
+        a,
+        Limits {
+            per_hour: 3,
+            per_day: 5,
+        },
+    )
+    .await
+    .expect("set limits");
+    let retailer = s.retailer(a).await.expect("read").expect("exists");
+    assert_eq!(
+        (retailer.renders_per_hour, retailer.renders_per_day),
+        (3, 5)
+    );
+    assert!(
+        s.list_retailers()
+            .await
+            .expect("list")
+            .iter()
+            .any(|r| r.id == a)
+    );
+    assert!(s.delete_retailer(a).await.expect("delete"));
+    assert!(!s.delete_retailer(a).await.expect("delete twice"));
+    assert!(s.retailer(a).await.expect("read").is_none());
+    assert!(matches!(
+        s.set_limits(a, Limits::default()).await,
+        Err(StorageError::NoSuchRetailer)
+    ));
+}
+
+async fn key_rotation_and_revocation(db: TestDb) {
+    let s = &db.storage;
+    let a = s.create_retailer("A", T0).await.expect("create");
+    let old = s.add_publishable_key(a, T0).await.expect("key");
+    assert!(old.starts_with("pk_") && old.len() == 35, "{old}");
+    let new = s.add_publishable_key(a, T0 + 10).await.expect("second key");
+    assert_ne!(old, new);
+    // Both live during the rotation.
+    assert_eq!(
+        s.resolve_publishable_key(&old)
+            .await
+            .expect("resolve")
+            .map(|r| r.0),
+        Some(a)
+    );
+    assert_eq!(
+        s.resolve_publishable_key(&new)
+            .await
+            .expect("resolve")
+            .map(|r| r.0),
+        Some(a)
+    );
+    assert!(
+        s.revoke_publishable_key(a, &old, T0 + 20)
+            .await
+            .expect("revoke")
+    );
+    assert!(
+        !s.revoke_publishable_key(a, &old, T0 + 30)
+            .await
+            .expect("revoke twice")
+    );
+    assert!(
+        s.resolve_publishable_key(&old)
+            .await
+            .expect("resolve")
+            .is_none()
+    );
+    assert_eq!(
+        s.resolve_publishable_key(&new)
+            .await
+            .expect("resolve")
+            .map(|r| r.0),
+        Some(a)
+    );
+    assert!(
+        s.resolve_publishable_key("pk_unknown")
+            .await
+            .expect("resolve")
+            .is_none()
+    );
+    let keys = s.list_publishable_keys(a).await.expect("list");
+    assert_eq!(keys.len(), 2);
+    assert_eq!(keys[0].key, old);
+    assert_eq!(keys[0].revoked_at, Some(T0 + 20));
+    assert_eq!(keys[1].revoked_at, None);
+}
+
+async fn origins_stored_and_listed(db: TestDb) {
+    let s = &db.storage;
+    let a = s.create_retailer("A", T0).await.expect("create");
+    let key = s.add_publishable_key(a, T0).await.expect("key");
+    s.add_origin(a, "https://shop.example")
+        .await
+        .expect("origin");
+    s.add_origin(a, "https://*.shop.example")
+        .await
+        .expect("wildcard");
+    s.add_origin(a, "http://127.0.0.1:8788")
+        .await
+        .expect("port");
+    s.add_origin(a, "https://shop.example")
+        .await
+        .expect("again is a no-op");
+    assert!(matches!(
+        s.add_origin(a, "https://shop.example/path").await,
+        Err(StorageError::InvalidOrigin(_))
+    ));
+    let listed: Vec<String> = s
+        .list_origins(a)
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|o| o.origin)
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            "http://127.0.0.1:8788",
+            "https://*.shop.example",
+            "https://shop.example"
+        ]
+    );
+    let (retailer, origins) = s
+        .resolve_publishable_key(&key)
+        .await
+        .expect("resolve")
+        .expect("live key");
+    assert_eq!(retailer, a);
+    assert_eq!(origins, listed);
+    assert!(
+        s.remove_origin(a, "http://127.0.0.1:8788")
+            .await
+            .expect("remove")
+    );
+    assert!(
+        !s.remove_origin(a, "http://127.0.0.1:8788")
+            .await
+            .expect("remove twice")
+    );
+    assert_eq!(s.list_origins(a).await.expect("list").len(), 2);
+}
+
+async fn secret_shown_once_and_verified(db: TestDb) {
+    let s = &db.storage;
+    let a = s.create_retailer("A", T0).await.expect("create");
+    let created = s.create_secret_key(a, T0).await.expect("secret");
+    assert!(created.secret.starts_with("sk_") && created.secret.len() == 67);
+    assert!(!format!("{created:?}").contains(&created.secret[3..]));
+    assert_eq!(
+        s.verify_secret_key(&created.secret).await.expect("verify"),
+        Some(a)
+    );
+    let mut wrong = created.secret.clone();
+    wrong.pop();
+    wrong.push(if created.secret.ends_with('0') {
+        '1'
+    } else {
+        '0'
+    });
+    assert_eq!(s.verify_secret_key(&wrong).await.expect("verify"), None);
+    assert_eq!(s.verify_secret_key("").await.expect("verify"), None);
+    // Only the prefix is listed; the stored hash is not the secret.
+    let listed = s.list_secret_keys(a).await.expect("list");
+    assert_eq!(listed.len(), 1);
+    assert!(created.secret.starts_with(&listed[0].prefix));
+    assert!(listed[0].prefix.len() < 16);
+    assert!(
+        s.revoke_secret_key(a, created.id, T0 + 1)
+            .await
+            .expect("revoke")
+    );
+    assert_eq!(
+        s.verify_secret_key(&created.secret).await.expect("verify"),
+        None
+    );
+}
+
+async fn retailers_are_isolated(db: TestDb) {
+    let s = &db.storage;
+    let a = s.create_retailer("A", T0).await.expect("create");
+    let b = s.create_retailer("B", T0).await.expect("create");
+    let b_key = s.add_publishable_key(b, T0).await.expect("key");
+    let b_secret = s.create_secret_key(b, T0).await.expect("secret");
+    s.add_origin(b, "https://b.example").await.expect("origin");
+    // A's handles see none of B's records…
+    assert!(s.list_publishable_keys(a).await.expect("list").is_empty());
+    assert!(s.list_secret_keys(a).await.expect("list").is_empty());
+    assert!(s.list_origins(a).await.expect("list").is_empty());
+    // …and can change or delete none of them.
+    assert!(
+        !s.revoke_publishable_key(a, &b_key, T0)
+            .await
+            .expect("revoke")
+    );
+    assert!(
+        !s.revoke_secret_key(a, b_secret.id, T0)
+            .await
+            .expect("revoke")
+    );
+    assert!(
+        !s.remove_origin(a, "https://b.example")
+            .await
+            .expect("remove")
+    );
+    assert!(s.delete_retailer(a).await.expect("delete A"));
+    // B is intact.
+    assert_eq!(
+        s.resolve_publishable_key(&b_key)
+            .await
+            .expect("resolve")
+            .map(|r| r.0),
+        Some(b)
+    );
+    assert_eq!(
+        s.verify_secret_key(&b_secret.secret).await.expect("verify"),
+        Some(b)
+    );
+    assert_eq!(s.list_origins(b).await.expect("list").len(), 1);
+    // Counters are per retailer: A exhausting its limit leaves B's address untouched.
+    let a = s.create_retailer("A again", T0).await.expect("create");
+    let limits = Limits {
+        per_hour: 1,
+        per_day: 1,
+    };
+    assert!(
+        s.increment_and_check(a, b"addr", T0, limits)
+            .await
+            .expect("count")
+            .allowed
+    );
+    assert!(
+        !s.increment_and_check(a, b"addr", T0, limits)
+            .await
+            .expect("count")
+            .allowed
+    );
+    assert!(
+        s.increment_and_check(b, b"addr", T0, limits)
+            .await
+            .expect("count")
+            .allowed
+    );
+}
+
+async fn rate_limit_exact_under_concurrency(db: TestDb) {
+    let s = &db.storage;
+    let a = s.create_retailer("A", T0).await.expect("create");
+    let limits = Limits {
+        per_hour: 10,
+        per_day: 20,
+    };
+    let mut tasks = Vec::new();
+    for i in 0..200u32 {
+        let s = s.clone();
+        let address = vec![u8::try_from(i % 10).expect("small"); 32];
+        tasks.push(tokio::spawn(async move {
+            let decision = s
+                .increment_and_check(a, &address, T0 + 5, limits)
+                .await
+                .expect("count");
+            (address[0], decision.allowed)
+        }));
+    }
+    let mut allowed: HashMap<u8, u32> = HashMap::new();
+    for task in tasks {
+        let (address, ok) = task.await.expect("task");
+        *allowed.entry(address).or_default() += u32::from(ok);
+    }
+    assert_eq!(allowed.len(), 10);
+    for (address, count) in allowed {
+        assert_eq!(count, 10, "address {address} was allowed {count} times");
+    }
+}
+
+async fn refused_requests_consume_nothing(db: TestDb) {
+    let s = &db.storage;
+    let a = s.create_retailer("A", T0).await.expect("create");
+    let limits = Limits {
+        per_hour: 2,
+        per_day: 3,
+    };
+    let clock = ManualClock::new(T0 + 100);
+    let addr = b"hmac-of-an-address";
+    for _ in 0..2 {
+        assert!(
+            s.increment_and_check(a, addr, clock.now(), limits)
+                .await
+                .expect("count")
+                .allowed
+        );
+    }
+    // The hour is full: many refusals must not eat into the day.
+    for _ in 0..5 {
+        let d = s
+            .increment_and_check(a, addr, clock.now(), limits)
+            .await
+            .expect("count");
+        assert!(!d.allowed);
+        assert_eq!(d.retry_after, Some(HOUR - 100));
+    }
+    clock.advance(HOUR);
+    let d = s
+        .increment_and_check(a, addr, clock.now(), limits)
+        .await
+        .expect("count");
+    assert!(d.allowed, "the day still has room for one");
+    let d = s
+        .increment_and_check(a, addr, clock.now(), limits)
+        .await
+        .expect("count");
+    assert!(!d.allowed);
+    assert_eq!(d.retry_after, Some(DAY - HOUR - 100), "the day is full now");
+    assert_eq!(
+        s.scalar_for_tests(
+            "SELECT CAST(SUM(count) AS BIGINT) FROM rate_limit_counters WHERE window_kind = 'day'",
+        )
+        .await
+        .expect("sum"),
+        3
+    );
+}
+
+async fn rate_limit_windows_roll_over(db: TestDb) {
+    let s = &db.storage;
+    let a = s.create_retailer("A", T0).await.expect("create");
+    let limits = Limits {
+        per_hour: 10,
+        per_day: 20,
+    };
+    let clock = ManualClock::new(T0 + 30 * 60);
+    let addr = [7u8; 32];
+    let mut allowed = 0;
+    for _ in 0..15 {
+        allowed += u32::from(
+            s.increment_and_check(a, &addr, clock.now(), limits)
+                .await
+                .expect("c")
+                .allowed,
+        );
+    }
+    assert_eq!(allowed, 10);
+    // 29:59 later: still the same hour.
+    clock.advance(29 * 60 + 59);
+    let d = s
+        .increment_and_check(a, &addr, clock.now(), limits)
+        .await
+        .expect("c");
+    assert_eq!((d.allowed, d.retry_after), (false, Some(1)));
+    // The next hour: ten more, then the day (20) is exhausted.
+    clock.advance(1);
+    let mut allowed = 0;
+    for _ in 0..15 {
+        allowed += u32::from(
+            s.increment_and_check(a, &addr, clock.now(), limits)
+                .await
+                .expect("c")
+                .allowed,
+        );
+    }
+    assert_eq!(allowed, 10);
+    clock.advance(HOUR);
+    let d = s
+        .increment_and_check(a, &addr, clock.now(), limits)
+        .await
+        .expect("c");
+    assert!(!d.allowed);
+    assert_eq!(d.retry_after, Some(DAY - 2 * HOUR));
+    // The next UTC day starts afresh.
+    clock.set(T0 + DAY);
+    assert!(
+        s.increment_and_check(a, &addr, clock.now(), limits)
+            .await
+            .expect("c")
+            .allowed
+    );
+}
+
+async fn sweep_deletes_exactly_what_is_past_retention(db: TestDb) {
+    let s = &db.storage;
+    let a = s.create_retailer("A", T0).await.expect("create");
+    let policy = RetentionPolicy::default();
+    let clock = ManualClock::new(T0);
+    let now = T0 + 800 * DAY;
+    // For each table, one record just past its retention and one just within it.
+    let limits = Limits::default();
+    for age in [48 * HOUR + HOUR, 48 * HOUR] {
+        let t = now - age;
+        s.increment_and_check(a, b"addr", t - t.rem_euclid(HOUR), limits)
+            .await
+            .expect("count");
+    }
+    for age in [30 * DAY + 1, 30 * DAY] {
+        s.record_security_event(Some(a), "bad_origin", now - age)
+            .await
+            .expect("event");
+    }
+    s.record_security_event(None, "unknown_key", now - 30 * DAY - 1)
+        .await
+        .expect("event");
+    for age in [365 * DAY + 1, 365 * DAY] {
+        s.record_widget_session(a, "session", now - age)
+            .await
+            .expect("session");
+    }
+    for age in [730 * DAY + 1, 730 * DAY] {
+        s.record_render(a, "oak-floor", now - age)
+            .await
+            .expect("render");
+        s.record_analytics_event(a, "render_shown", now - age)
+            .await
+            .expect("analytics");
+    }
+    // Nothing is due at the start.
+    clock.set(now - 800 * DAY);
+    assert_eq!(
+        s.sweep(clock.now(), policy).await.expect("sweep"),
+        SweepReport::default()
+    );
+    clock.set(now);
+    let report = s.sweep(clock.now(), policy).await.expect("sweep");
+    // Hour rows at -49 h (gone) and -48 h (kept); day rows of the days starting -72 h (gone)
+    // and -48 h (kept).
+    assert_eq!(report.rate_limit_counters, 2);
+    assert_eq!(report.security_events, 2);
+    assert_eq!(report.widget_sessions, 1);
+    assert_eq!(report.render_events, 1);
+    assert_eq!(report.analytics_events, 1);
+    assert_eq!(
+        s.scalar_for_tests(&format!(
+            "SELECT COUNT(*) FROM rate_limit_counters WHERE window_start < {}",
+            now - 48 * HOUR
+        ))
+        .await
+        .expect("count"),
+        0
+    );
+    for table in [
+        "security_events",
+        "widget_sessions",
+        "render_events",
+        "analytics_events",
+    ] {
+        assert_eq!(
+            s.count_rows_of(table, a).await.expect("count"),
+            1,
+            "{table}"
+        );
+    }
+    // A second sweep finds nothing more.
+    assert_eq!(
+        s.sweep(clock.now(), policy).await.expect("sweep"),
+        SweepReport::default()
+    );
+}
+
+async fn delete_retailer_leaves_nothing(db: TestDb) {
+    let s = &db.storage;
+    let a = s.create_retailer("A", T0).await.expect("create");
+    let b = s.create_retailer("B", T0).await.expect("create");
+    for r in [a, b] {
+        s.add_publishable_key(r, T0).await.expect("key");
+        s.create_secret_key(r, T0).await.expect("secret");
+        s.add_origin(r, "https://shop.example")
+            .await
+            .expect("origin");
+        s.increment_and_check(r, b"addr", T0, Limits::default())
+            .await
+            .expect("count");
+        s.record_security_event(Some(r), "bad_origin", T0)
+            .await
+            .expect("event");
+        s.record_widget_session(r, "s1", T0).await.expect("session");
+        s.record_render(r, "oak", T0).await.expect("render");
+        s.record_analytics_event(r, "open", T0)
+            .await
+            .expect("analytics");
+    }
+    for table in RETAILER_TABLES {
+        assert!(
+            s.count_rows_of(table, a).await.expect("count") >= 1,
+            "{table}"
+        );
+    }
+    assert!(s.delete_retailer(a).await.expect("delete"));
+    for table in RETAILER_TABLES {
+        assert_eq!(
+            s.count_rows_of(table, a).await.expect("count"),
+            0,
+            "{table} of A"
+        );
+        assert!(
+            s.count_rows_of(table, b).await.expect("count") >= 1,
+            "{table} of B"
+        );
+    }
+}
+
+#[test]
+fn the_suite_names_every_retailer_table() {
+    assert_eq!(RETAILER_TABLES.len(), 9);
+    let _: Arc<dyn Clock> = Arc::new(ManualClock::new(T0));
+}
