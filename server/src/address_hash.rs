@@ -15,7 +15,7 @@ use std::fmt;
 use std::fs;
 use std::io::{self, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use hmac::{Hmac, Mac};
@@ -134,7 +134,13 @@ impl AddressHashKey {
                 if source.kind() == io::ErrorKind::NotFound => {}
             other => return other,
         }
-        fs::create_dir_all(data_dir).map_err(io_err(data_dir))?;
+        // A directory we create is private too (it also holds the embedded database); an existing
+        // one keeps the operator's permissions.
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(data_dir)
+            .map_err(io_err(data_dir))?;
         let key = Self::generate()?;
         let mut suffix = [0u8; 8];
         getrandom::fill(&mut suffix).map_err(|e| AddressHashError::Random(e.to_string()))?;
@@ -301,6 +307,12 @@ mod tests {
         let path = data.join(KEY_FILE_NAME);
         let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
+        let dir_mode = fs::metadata(&data).unwrap().permissions().mode() & 0o777;
+        assert_eq!(
+            dir_mode & 0o077,
+            0,
+            "a created data dir is private: {dir_mode:o}"
+        );
         let second = AddressHashKey::load_or_create(&data).unwrap();
         assert_eq!(first, second);
         // No temporary file is left behind.
