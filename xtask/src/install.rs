@@ -15,6 +15,8 @@ const DEBIAN: &[(&str, &str)] = &[
     ("libimage-exiftool-perl", "/usr/bin/exiftool"),
     ("binaryen", "/usr/bin/wasm-opt"),
     ("brotli", "/usr/bin/brotli"),
+    // The storage tests start their own throwaway cluster with these binaries.
+    ("postgresql", "/usr/lib/postgresql"),
 ];
 
 /// Everything `cargo xtask test` needs.

@@ -10,6 +10,7 @@
 //! Nothing is downloaded from anywhere but Debian, crates.io and npm.
 
 mod install;
+mod postgres;
 mod run;
 
 use std::path::PathBuf;

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 
-use crate::install;
+use crate::{install, postgres};
 
 /// Print a stage banner.
 pub fn step(what: &str) {
@@ -209,9 +209,16 @@ pub fn test(root: &Path, args: &[String]) -> Result<()> {
             ],
         ))
     })?;
-    stages.run("native tests", || {
-        cmd(&mut cargo(root, &["test", "--workspace", "--locked"]))
-    })?;
+    stages.run(
+        "native tests (the storage suite on SQLite and a throwaway PostgreSQL)",
+        || {
+            // Dropped at the end of the stage, pass or fail: pg_ctl stop, files removed.
+            let cluster = postgres::Cluster::start()?;
+            let mut command = cargo(root, &["test", "--workspace", "--locked"]);
+            command.env("VITRINE_TEST_POSTGRES_URL", cluster.url());
+            cmd(&mut command)
+        },
+    )?;
     stages.run(
         "widget tests in headless Chromium (wasm-bindgen-test)",
         || {
