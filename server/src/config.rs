@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::address_hash::AddressHashKey;
+use crate::address_hash::{AddressHashError, AddressHashKey};
 use crate::client_address::TrustedProxies;
 
 /// The environment variable naming the config file (when `--config` is not given).
@@ -454,6 +454,16 @@ pub struct Config {
 }
 
 impl Config {
+    /// The address-hash secret: the configured one, else the one in `<data_dir>/address-hash.key`
+    /// (generated there, 0600, on first start). Several processes sharing one PostgreSQL must be
+    /// configured with the same secret, or each would count the same visitor separately.
+    pub fn address_hash_key(&self) -> Result<AddressHashKey, AddressHashError> {
+        match &self.address_hash_secret {
+            Some(key) => Ok(key.clone()),
+            None => AddressHashKey::load_or_create(&self.data_dir),
+        }
+    }
+
     /// Loads the configuration: the file from `config_path`, else from `VITRINE_CONFIG` in `env`
     /// (no file if neither), overlaid by the `VITRINE_*` variables in `env`, then validated.
     pub fn load(
@@ -693,6 +703,28 @@ mod tests {
         assert_eq!(
             err(file("data_dir = \"\"")),
             "data_dir (in vitrine.toml): `` is empty"
+        );
+    }
+
+    #[test]
+    fn the_address_hash_key_is_configured_or_generated_in_the_data_dir() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().to_str().unwrap();
+        let generated = Config::load(None, &env(&[("VITRINE_DATA_DIR", data)])).unwrap();
+        let k1 = generated.address_hash_key().unwrap();
+        assert_eq!(generated.address_hash_key().unwrap(), k1);
+        assert!(dir.path().join("address-hash.key").is_file());
+        let configured = Config::load(
+            None,
+            &env(&[
+                ("VITRINE_DATA_DIR", data),
+                ("VITRINE_ADDRESS_HASH_SECRET", SECRET),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            configured.address_hash_key().unwrap(),
+            AddressHashKey::from_hex(SECRET).unwrap()
         );
     }
 
