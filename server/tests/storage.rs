@@ -282,7 +282,7 @@ async fn secret_shown_once_and_verified(db: TestDb) {
     let s = &db.storage;
     let a = s.create_retailer("A", T0).await.expect("create");
     let created = s.create_secret_key(a, T0).await.expect("secret");
-    assert!(created.secret.starts_with("sk_") && created.secret.len() == 67);
+    assert!(created.secret.starts_with("sk_") && created.secret.len() == 46);
     assert!(!format!("{created:?}").contains(&created.secret[3..]));
     assert_eq!(
         s.verify_secret_key(&created.secret).await.expect("verify"),
@@ -380,17 +380,20 @@ async fn retailers_are_isolated(db: TestDb) {
     );
 }
 
+/// 1,000 concurrent requests from 50 addresses, through two independent pools on one database
+/// (as two server processes would be), with a limit of 10/hour: exactly 10 allowed per address.
 async fn rate_limit_exact_under_concurrency(db: TestDb) {
     let s = &db.storage;
+    let other = Storage::connect(&db.url).await.expect("a second pool");
     let a = s.create_retailer("A", T0).await.expect("create");
     let limits = Limits {
         per_hour: 10,
         per_day: 20,
     };
     let mut tasks = Vec::new();
-    for i in 0..200u32 {
-        let s = s.clone();
-        let address = vec![u8::try_from(i % 10).expect("small"); 32];
+    for i in 0..1_000u32 {
+        let s = if i % 2 == 0 { s.clone() } else { other.clone() };
+        let address = vec![u8::try_from(i % 50).expect("small"); 32];
         tasks.push(tokio::spawn(async move {
             let decision = s
                 .increment_and_check(a, &address, T0 + 5, limits)
@@ -404,10 +407,17 @@ async fn rate_limit_exact_under_concurrency(db: TestDb) {
         let (address, ok) = task.await.expect("task");
         *allowed.entry(address).or_default() += u32::from(ok);
     }
-    assert_eq!(allowed.len(), 10);
+    assert_eq!(allowed.len(), 50);
     for (address, count) in allowed {
         assert_eq!(count, 10, "address {address} was allowed {count} times");
     }
+    // The counters agree with the decisions: 10 per address in the hour and in the day.
+    assert_eq!(
+        s.scalar_for_tests("SELECT CAST(SUM(count) AS BIGINT) FROM rate_limit_counters")
+            .await
+            .expect("sum"),
+        1_000
+    );
 }
 
 async fn refused_requests_consume_nothing(db: TestDb) {
