@@ -79,6 +79,9 @@ pub enum StorageError {
     /// The retailer does not exist.
     #[error("no such retailer")]
     NoSuchRetailer,
+    /// [`Storage::count_rows_of`] was asked about a table that holds no retailer data.
+    #[error("not a retailer table: {0:?}")]
+    UnknownTable(String),
     /// The origin is neither `scheme://host[:port]` nor `scheme://*.host[:port]`.
     #[error("invalid origin: {0:?}")]
     InvalidOrigin(String),
@@ -397,9 +400,7 @@ impl Storage {
     /// and for a deletion's audit.
     pub async fn count_rows_of(&self, table: &str, id: RetailerId) -> Result<i64, StorageError> {
         let Some(table) = RETAILER_TABLES.iter().find(|t| **t == table) else {
-            return Err(StorageError::Database(sqlx::Error::Protocol(format!(
-                "unknown table {table}"
-            ))));
+            return Err(StorageError::UnknownTable(table.to_owned()));
         };
         let column = if *table == "retailers" {
             "id"
