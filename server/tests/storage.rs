@@ -648,3 +648,26 @@ fn the_suite_names_every_retailer_table() {
     assert_eq!(RETAILER_TABLES.len(), 9);
     let _: Arc<dyn Clock> = Arc::new(ManualClock::new(T0));
 }
+
+/// The embedded default: one file in WAL mode, foreign keys enforced (or no cascade would run).
+#[tokio::test]
+async fn sqlite_is_wal_with_foreign_keys() {
+    let db = sqlite().await;
+    let s = &db.storage;
+    assert_eq!(s.backend(), "sqlite");
+    assert_eq!(
+        s.scalar_for_tests("PRAGMA foreign_keys")
+            .await
+            .expect("pragma"),
+        1
+    );
+    s.create_retailer("A", T0).await.expect("create");
+    let file = db
+        .url
+        .trim_start_matches("sqlite://")
+        .trim_end_matches("?mode=rwc");
+    assert!(
+        std::path::Path::new(&format!("{file}-wal")).exists(),
+        "no write-ahead log next to {file}"
+    );
+}
