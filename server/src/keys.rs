@@ -231,7 +231,7 @@ pub(crate) fn hex_encode(bytes: &[u8]) -> String {
 
 /// Bytes of a hex string (either case); `None` if it has an odd length or a non-hex character.
 pub(crate) fn hex_decode(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     s.as_bytes()

@@ -239,10 +239,25 @@ async fn origins_stored_and_listed(db: TestDb) {
     s.add_origin(a, "https://shop.example")
         .await
         .expect("again is a no-op");
-    assert!(matches!(
-        s.add_origin(a, "https://shop.example/path").await,
-        Err(StorageError::InvalidOrigin(_))
-    ));
+    s.add_origin(a, "HTTPS://Shop.Example:443/")
+        .await
+        .expect("the same origin, spelt otherwise, is stored once in normal form");
+    for bad in [
+        "https://shop.example/path",
+        "https://user@shop.example",
+        "shop.example",
+        "ftp://shop.example",
+        "https://*.example",
+        "https://shop.*.example",
+    ] {
+        assert!(
+            matches!(
+                s.add_origin(a, bad).await,
+                Err(StorageError::InvalidOrigin { .. })
+            ),
+            "{bad} must be refused"
+        );
+    }
     let listed: Vec<String> = s
         .list_origins(a)
         .await
@@ -266,9 +281,9 @@ async fn origins_stored_and_listed(db: TestDb) {
     assert_eq!(retailer, a);
     assert_eq!(origins, listed);
     assert!(
-        s.remove_origin(a, "http://127.0.0.1:8788")
+        s.remove_origin(a, "HTTP://127.0.0.1:8788/")
             .await
-            .expect("remove")
+            .expect("remove, spelt otherwise")
     );
     assert!(
         !s.remove_origin(a, "http://127.0.0.1:8788")

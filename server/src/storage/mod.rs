@@ -82,9 +82,14 @@ pub enum StorageError {
     /// [`Storage::count_rows_of`] was asked about a table that holds no retailer data.
     #[error("not a retailer table: {0:?}")]
     UnknownTable(String),
-    /// The origin is neither `scheme://host[:port]` nor `scheme://*.host[:port]`.
-    #[error("invalid origin: {0:?}")]
-    InvalidOrigin(String),
+    /// The allowlist entry does not parse as an origin (see [`crate::origins`]).
+    #[error("invalid origin: {reason}")]
+    InvalidOrigin {
+        /// The entry as given.
+        entry: String,
+        /// Why it was refused.
+        reason: crate::origins::OriginError,
+    },
 }
 
 /// A retailer's id.
@@ -600,12 +605,10 @@ impl Storage {
 
     // ---- origins ----
 
-    /// Adds an origin to the retailer's allowlist (adding it twice is a no-op). Only the shape is
-    /// checked here; full parsing and normalisation belong to the origins module.
+    /// Adds an origin to the retailer's allowlist (adding it twice, in any spelling, is a no-op).
+    /// The entry is parsed and stored in the normal form the origin check compares against.
     pub async fn add_origin(&self, retailer: RetailerId, origin: &str) -> Result<(), StorageError> {
-        if !plausible_origin(origin) {
-            return Err(StorageError::InvalidOrigin(origin.to_owned()));
-        }
+        let origin = normalised_origin(origin)?;
         if self.retailer(retailer).await?.is_none() {
             return Err(StorageError::NoSuchRetailer);
         }
@@ -627,11 +630,12 @@ impl Storage {
         retailer: RetailerId,
         origin: &str,
     ) -> Result<bool, StorageError> {
+        let origin = normalised_origin(origin)?;
         let done = on_pool!(self, pool => sqlx::query(
             "DELETE FROM allowed_origins WHERE retailer_id = $1 AND origin = $2",
         )
         .bind(retailer.0)
-        .bind(origin)
+        .bind(&origin)
         .execute(pool)
         .await
         .map(|r| r.rows_affected()))?;
@@ -895,32 +899,14 @@ fn retailer_from_row(
     }
 }
 
-/// `scheme://host[:port]` or `scheme://*.host[:port]`, nothing more (no path, no user info).
-fn plausible_origin(origin: &str) -> bool {
-    let Some((scheme, rest)) = origin.split_once("://") else {
-        return false;
-    };
-    let host = rest.strip_prefix("*.").unwrap_or(rest);
-    matches!(scheme, "http" | "https")
-        && !host.is_empty()
-        && !host.starts_with('.')
-        && host
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn origin_shapes() {
-        assert!(plausible_origin("https://shop.example"));
-        assert!(plausible_origin("https://*.shop.example"));
-        assert!(plausible_origin("http://127.0.0.1:8788"));
-        assert!(!plausible_origin("https://shop.example/path"));
-        assert!(!plausible_origin("shop.example"));
-        assert!(!plausible_origin("https://user@shop.example"));
-        assert!(!plausible_origin("ftp://shop.example"));
-    }
+/// Parses an allowlist entry with [`crate::origins`] and returns its normal form, so that what
+/// is stored is exactly what the origin check compares against (`HTTPS://Shop.Example:443/` is
+/// stored as `https://shop.example`), and an entry that would never match is refused up front.
+fn normalised_origin(entry: &str) -> Result<String, StorageError> {
+    crate::origins::AllowedOrigin::parse(entry)
+        .map(|parsed| parsed.to_string())
+        .map_err(|reason| StorageError::InvalidOrigin {
+            entry: entry.to_owned(),
+            reason,
+        })
 }
