@@ -718,3 +718,23 @@ fn rgb_component_ids_keep_their_colours() {
             .any(|s| s.marker == 0xE0)
     );
 }
+
+#[test]
+fn an_arithmetic_coded_jpeg_is_stripped_losslessly_but_never_decoded() {
+    let data = fixture("mat2__data_control_chars.jpg"); // 92×64, SOF9
+    let stripped = photo::strip(&data, &Limits::default()).expect("strips like any JPEG");
+    assert!(stripped.arithmetic_coding);
+    let small = photo::clean(&data, &CleanOptions::default()).expect("already small: lossless");
+    assert!(!small.reencoded);
+    // Too large for the render size: our decoder cannot read it, so a clear refusal.
+    let options = CleanOptions {
+        max_side: 50,
+        ..CleanOptions::default()
+    };
+    assert_eq!(
+        photo::clean(&data, &options).expect_err("cannot be downscaled"),
+        PhotoError::UnsupportedJpegCoding("arithmetic")
+    );
+    let baseline = photo::strip(&fixture("ia__Canon_40D.jpg"), &Limits::default()).expect("strip");
+    assert!(!baseline.arithmetic_coding);
+}

@@ -69,9 +69,7 @@ mod with_codec {
                 report: stripped.report,
             });
         }
-        if stripped.format == ImageFormat::Jpeg
-            && crate::photo::jpeg::parse(&stripped.bytes)?.frame.arithmetic
-        {
+        if stripped.arithmetic_coding {
             return Err(PhotoError::UnsupportedJpegCoding("arithmetic"));
         }
         let encoded = resize::reencode(&stripped, target, options.jpeg_quality, &options.limits)?;

@@ -38,6 +38,9 @@ pub struct Stripped {
     /// Whether `bytes` carries that orientation; when false and the orientation is not
     /// [`Orientation::Normal`], the pixels must be turned before the photo is used.
     pub orientation_restated: bool,
+    /// The JPEG uses arithmetic entropy coding: stripped like any other, but our pixel decoder
+    /// cannot read it, so it can only be used as it is (known from the walk, not re-parsed).
+    pub arithmetic_coding: bool,
     /// What was removed.
     pub report: RemovalReport,
 }
@@ -145,6 +148,7 @@ pub fn strip_with(
         Layout::WebP(l) => webp::rebuild(data, l),
     };
     let (stored_width, stored_height) = layout.stored_dimensions();
+    let arithmetic_coding = matches!(&layout, Layout::Jpeg(l) if l.frame.arithmetic);
     Ok(Stripped {
         bytes,
         format,
@@ -152,6 +156,7 @@ pub fn strip_with(
         stored_height,
         orientation,
         orientation_restated: restate && orientation != Orientation::Normal,
+        arithmetic_coding,
         report: RemovalReport::from_carriers(layout.into_carriers()),
     })
 }
