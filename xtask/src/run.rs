@@ -161,53 +161,19 @@ pub fn test(root: &Path, args: &[String]) -> Result<()> {
         ))
     })?;
     stages.run("clippy (wasm32)", || {
-        cmd(&mut cargo(
-            root,
-            &[
-                "clippy",
-                "-p",
-                "vitrine-widget",
-                "--target",
-                "wasm32-unknown-unknown",
-                "--all-targets",
-                "--locked",
-                "--",
-                "-D",
-                "warnings",
-            ],
-        ))?;
-        cmd(&mut cargo(
-            root,
-            &[
-                "clippy",
-                "-p",
-                "vitrine-widget",
-                "--features",
-                "rust-codec",
-                "--target",
-                "wasm32-unknown-unknown",
-                "--lib",
-                "--locked",
-                "--",
-                "-D",
-                "warnings",
-            ],
-        ))?;
-        cmd(&mut cargo(
-            root,
-            &[
-                "clippy",
-                "-p",
-                "vitrine-core",
-                "--target",
-                "wasm32-unknown-unknown",
-                "--lib",
-                "--locked",
-                "--",
-                "-D",
-                "warnings",
-            ],
-        ))
+        // The widget as shipped and with the Rust codec, and the core on its own.
+        let builds: [&[&str]; 3] = [
+            &["-p", "vitrine-widget", "--all-targets"],
+            &["-p", "vitrine-widget", "--features", "rust-codec", "--lib"],
+            &["-p", "vitrine-core", "--lib"],
+        ];
+        for build in builds {
+            let mut args = vec!["clippy", "--target", "wasm32-unknown-unknown", "--locked"];
+            args.extend_from_slice(build);
+            args.extend(["--", "-D", "warnings"]);
+            cmd(&mut cargo(root, &args))?;
+        }
+        Ok(())
     })?;
     stages.run(
         "native tests (the storage suite on SQLite and a throwaway PostgreSQL)",
