@@ -16,7 +16,8 @@ use tower_http::services::ServeDir;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-use crate::{shutdown, static_assets};
+use crate::static_assets;
+use vitrine_server::shutdown;
 
 /// Where the demo listens and what it serves.
 #[derive(Debug, Clone)]

@@ -1,26 +1,38 @@
-//! `vitrine-server`: the Vitrine server. For now one subcommand, `demo`, which serves the widget
-//! from one origin and a demo retailer page from another, as a real deployment would.
+//! `vitrine-server`: the Vitrine render server.
+//! - `serve`: the server (configuration from a TOML file and `VITRINE_*` variables);
+//! - `admin …`: retailers, keys and origins, on the same database;
+//! - `demo`: the widget's assets and a demo retailer page on two loopback origins.
 
 mod demo;
-mod shutdown;
 mod static_assets;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
+use vitrine_server::admin::{self, AdminCommand};
+use vitrine_server::config::{self, Config};
+use vitrine_server::{logging, serve};
 
 #[derive(Debug, Parser)]
 #[command(name = "vitrine-server", version, about)]
 struct Cli {
+    /// The TOML config file (or `VITRINE_CONFIG`); `VITRINE_*` variables override it.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Serve the API (listen address and database from the configuration).
+    Serve,
+    /// Manage retailers, their keys and allowed origins.
+    #[command(subcommand)]
+    Admin(AdminCommand),
     /// Serve the widget's assets and a demo retailer page, on two loopback origins.
     Demo {
         /// Address of the widget origin (loader, widget UI, WASM).
@@ -37,18 +49,36 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| EnvFilter::new("info,tower_http=info")),
-        )
-        .init();
-    match Cli::parse().command {
+    let cli = Cli::parse();
+    let load_config = || {
+        Config::load(cli.config.as_deref(), &config::process_env())
+            .context("the configuration is invalid")
+    };
+    match cli.command {
+        Command::Serve => {
+            let config = load_config()?;
+            logging::init(config.log_format);
+            serve::run(config).await
+        }
+        Command::Admin(command) => {
+            let config = load_config()?;
+            let storage = serve::open_storage(&config).await?;
+            let out = admin::run(&storage, command).await;
+            storage.close().await;
+            print!("{}", out?);
+            Ok(())
+        }
         Command::Demo {
             listen,
             shop_listen,
             assets_dir,
         } => {
+            tracing_subscriber::fmt()
+                .with_env_filter(
+                    EnvFilter::try_from_default_env()
+                        .unwrap_or_else(|_| EnvFilter::new("info,tower_http=info")),
+                )
+                .init();
             // The demo serves test hooks and unauthenticated assets: never on a public interface.
             for addr in [listen, shop_listen] {
                 if !addr.ip().is_loopback() {

@@ -177,14 +177,14 @@ async fn key_rotation_and_revocation(db: TestDb) {
         s.resolve_publishable_key(&old)
             .await
             .expect("resolve")
-            .map(|r| r.0),
+            .map(|r| r.retailer),
         Some(a)
     );
     assert_eq!(
         s.resolve_publishable_key(&new)
             .await
             .expect("resolve")
-            .map(|r| r.0),
+            .map(|r| r.retailer),
         Some(a)
     );
     assert!(
@@ -207,7 +207,7 @@ async fn key_rotation_and_revocation(db: TestDb) {
         s.resolve_publishable_key(&new)
             .await
             .expect("resolve")
-            .map(|r| r.0),
+            .map(|r| r.retailer),
         Some(a)
     );
     assert!(
@@ -273,13 +273,14 @@ async fn origins_stored_and_listed(db: TestDb) {
             "https://shop.example"
         ]
     );
-    let (retailer, origins) = s
+    let holder = s
         .resolve_publishable_key(&key)
         .await
         .expect("resolve")
         .expect("live key");
-    assert_eq!(retailer, a);
-    assert_eq!(origins, listed);
+    assert_eq!(holder.retailer, a);
+    assert_eq!(holder.origins, listed);
+    assert_eq!(holder.limits, Limits::default());
     assert!(
         s.remove_origin(a, "HTTP://127.0.0.1:8788/")
             .await
@@ -361,7 +362,7 @@ async fn retailers_are_isolated(db: TestDb) {
         s.resolve_publishable_key(&b_key)
             .await
             .expect("resolve")
-            .map(|r| r.0),
+            .map(|r| r.retailer),
         Some(b)
     );
     assert_eq!(

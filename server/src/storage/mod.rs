@@ -179,6 +179,17 @@ impl Default for Limits {
     }
 }
 
+/// What a live publishable key resolves to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyHolder {
+    /// The retailer holding the key.
+    pub retailer: RetailerId,
+    /// Its allowed origins, in normal form.
+    pub origins: Vec<String>,
+    /// Its render limits per visitor address.
+    pub limits: Limits,
+}
+
 /// The answer of [`Storage::increment_and_check`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Decision {
@@ -186,6 +197,10 @@ pub struct Decision {
     pub allowed: bool,
     /// When refused: seconds until the exhausted window(s) end.
     pub retry_after: Option<i64>,
+    /// Renders counted in the current hour window, this one included if allowed.
+    pub used_this_hour: i64,
+    /// Renders counted in the current day window, this one included if allowed.
+    pub used_today: i64,
 }
 
 /// How long each kind of record is kept.
@@ -283,6 +298,7 @@ impl Storage {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
+                .create_if_missing(true)
                 .busy_timeout(SQLITE_BUSY_TIMEOUT);
             Pool::Sqlite(
                 SqlitePoolOptions::new()
@@ -488,28 +504,35 @@ impl Storage {
             .collect())
     }
 
-    /// The retailer behind a live publishable key, with its allowed origins. A revoked or unknown
-    /// key resolves to nothing.
+    /// The retailer behind a live publishable key, with its allowed origins and render limits: all
+    /// a widget request needs to be admitted. A revoked or unknown key resolves to nothing.
     pub async fn resolve_publishable_key(
         &self,
         key: &str,
-    ) -> Result<Option<(RetailerId, Vec<String>)>, StorageError> {
-        let retailer: Option<i64> = on_pool!(self, pool => sqlx::query_scalar(
-            "SELECT retailer_id FROM publishable_keys WHERE key = $1 AND revoked_at IS NULL",
+    ) -> Result<Option<KeyHolder>, StorageError> {
+        let row: Option<(i64, i64, i64)> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT r.id, r.renders_per_hour, r.renders_per_day \
+             FROM publishable_keys k JOIN retailers r ON r.id = k.retailer_id \
+             WHERE k.key = $1 AND k.revoked_at IS NULL",
         )
         .bind(key)
         .fetch_optional(pool)
         .await)?;
-        let Some(retailer) = retailer.map(RetailerId) else {
+        let Some((id, per_hour, per_day)) = row else {
             return Ok(None);
         };
+        let retailer = RetailerId(id);
         let origins = self
             .list_origins(retailer)
             .await?
             .into_iter()
             .map(|o| o.origin)
             .collect();
-        Ok(Some((retailer, origins)))
+        Ok(Some(KeyHolder {
+            retailer,
+            origins,
+            limits: Limits { per_hour, per_day },
+        }))
     }
 
     // ---- secret keys ----
@@ -712,10 +735,11 @@ impl Storage {
                     }
                 }
                 $tx.commit().await?;
-                (hour_full, day_full)
+                let bump = i64::from(!hour_full && !day_full);
+                (hour_full, day_full, hour + bump, day + bump)
             }};
         }
-        let (hour_full, day_full) = match &self.pool {
+        let (hour_full, day_full, used_this_hour, used_today) = match &self.pool {
             Pool::Sqlite(pool) => {
                 let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
                 body!(tx)
@@ -729,6 +753,8 @@ impl Storage {
             return Ok(Decision {
                 allowed: true,
                 retry_after: None,
+                used_this_hour,
+                used_today,
             });
         }
         let mut wait = 0;
@@ -741,6 +767,8 @@ impl Storage {
         Ok(Decision {
             allowed: false,
             retry_after: Some(wait),
+            used_this_hour,
+            used_today,
         })
     }
 

@@ -1,0 +1,129 @@
+//! Widget endpoints. Each sits behind [`crate::widget_guard::admit`] (key, origin, CORS), which
+//! hands the handler a [`WidgetCaller`].
+
+use axum::Extension;
+use axum::Json;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, StatusCode};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use utoipa::ToSchema;
+
+use crate::api::error::{ApiError, ErrorBody};
+use crate::api::json_body::JsonBody;
+use crate::app::AppState;
+use crate::widget_guard::WidgetCaller;
+
+/// Longest product identifier accepted (retailers' SKUs are far shorter).
+pub const MAX_PRODUCT_CHARS: usize = 128;
+
+/// What the widget needs to know before the shopper starts.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct WidgetConfig {
+    /// Renders allowed per visitor per hour at this retailer.
+    pub renders_per_hour: i64,
+    /// Renders allowed per visitor per UTC day at this retailer.
+    pub renders_per_day: i64,
+    /// The largest photo upload accepted, in bytes.
+    pub max_photo_bytes: usize,
+}
+
+/// A render made on the shopper's device, reported so it counts like any other.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceRenderRequest {
+    /// The retailer's product identifier (SKU), 1–128 printable characters.
+    #[schema(example = "OAK-PLANK-190")]
+    pub product: String,
+}
+
+/// What is left of the visitor's render allowance.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RenderAllowance {
+    /// Renders left in the current clock hour.
+    pub renders_left_this_hour: i64,
+    /// Renders left in the current UTC day.
+    pub renders_left_today: i64,
+}
+
+/// The widget's settings for this key.
+#[utoipa::path(
+    get,
+    path = "/v1/widget/{key}/config",
+    tag = "widget",
+    params(("key" = String, Path, description = "A live publishable key (`pk_…`)")),
+    responses(
+        (status = 200, description = "Settings for the widget", body = WidgetConfig),
+        (status = 401, description = "`unknown_key`", body = ErrorBody),
+        (status = 403, description = "`origin_missing` or `origin_not_allowed`", body = ErrorBody),
+    )
+)]
+pub async fn config(
+    State(state): State<AppState>,
+    Extension(caller): Extension<WidgetCaller>,
+) -> Json<WidgetConfig> {
+    Json(WidgetConfig {
+        renders_per_hour: caller.limits.per_hour,
+        renders_per_day: caller.limits.per_day,
+        max_photo_bytes: state.max_body_bytes,
+    })
+}
+
+/// Counts a render made on the shopper's device (the photo is not sent) against the visitor's
+/// render limits and the retailer's render statistics.
+#[utoipa::path(
+    post,
+    path = "/v1/widget/{key}/device-renders",
+    tag = "widget",
+    params(("key" = String, Path, description = "A live publishable key (`pk_…`)")),
+    request_body = DeviceRenderRequest,
+    responses(
+        (status = 201, description = "Counted; what is left of the allowance", body = RenderAllowance),
+        (status = 400, description = "`invalid_request`", body = ErrorBody),
+        (status = 401, description = "`unknown_key`", body = ErrorBody),
+        (status = 403, description = "`origin_missing` or `origin_not_allowed`", body = ErrorBody),
+        (status = 413, description = "`too_large`", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`", body = ErrorBody),
+        (status = 429, description = "`rate_limited`, with `Retry-After`", body = ErrorBody),
+    )
+)]
+pub async fn device_render(
+    State(state): State<AppState>,
+    Extension(caller): Extension<WidgetCaller>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    JsonBody(request): JsonBody<DeviceRenderRequest>,
+) -> Result<(StatusCode, Json<RenderAllowance>), ApiError> {
+    let product = valid_product(&request.product)?;
+    let admitted = state
+        .rate_limiter
+        .admit(caller.retailer, caller.limits, peer, &headers)
+        .await?;
+    state
+        .storage
+        .record_render(caller.retailer, product, state.clock.now())
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(RenderAllowance {
+            renders_left_this_hour: admitted.left_this_hour,
+            renders_left_today: admitted.left_today,
+        }),
+    ))
+}
+
+/// A product identifier: 1–128 characters, no control characters.
+fn valid_product(product: &str) -> Result<&str, ApiError> {
+    let count = product.chars().count();
+    if count == 0 || count > MAX_PRODUCT_CHARS {
+        return Err(ApiError::InvalidRequest(format!(
+            "`product` must have 1 to {MAX_PRODUCT_CHARS} characters"
+        )));
+    }
+    if product.chars().any(char::is_control) {
+        return Err(ApiError::InvalidRequest(
+            "`product` must not contain control characters".to_owned(),
+        ));
+    }
+    Ok(product)
+}

@@ -1,0 +1,149 @@
+//! The server's HTTP application: shared state, routes, and the layers every request passes.
+//!
+//! From the outside in: a log line per request (route template, status, latency — never the
+//! address, the path's key or the query), metrics, cookie removal (we neither read nor set any),
+//! the request timeout, and the body-size check; then the widget routes behind
+//! [`crate::widget_guard`], or the operations routes.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::header::{CONTENT_LENGTH, COOKIE, SET_COOKIE};
+use axum::middleware::{Next, from_fn, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, options};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::api::error::ApiError;
+use crate::api::json_body::MAX_JSON_BYTES;
+use crate::api::{ApiDoc, operations, widget};
+use crate::clock::Clock;
+use crate::logging;
+use crate::metrics::{self, Metrics};
+use crate::rate_limit::RateLimiter;
+use crate::storage::Storage;
+use crate::widget_guard::{self, GuardState};
+
+/// What every handler can reach. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The database.
+    pub storage: Storage,
+    /// Render limits per visitor.
+    pub rate_limiter: Arc<RateLimiter>,
+    /// Prometheus metrics.
+    pub metrics: Arc<Metrics>,
+    /// The time.
+    pub clock: Arc<dyn Clock>,
+    /// The largest request body accepted anywhere (photo uploads); JSON endpoints accept less.
+    pub max_body_bytes: usize,
+    /// How long a request may take, body included.
+    pub request_timeout: Duration,
+}
+
+/// The application, with its OpenAPI document served at `/openapi.json`.
+pub fn router(state: AppState) -> Router {
+    let (router, api) = api_router(&state).split_for_parts();
+    let api = Arc::new(api);
+    let router = router
+        .route(
+            "/openapi.json",
+            get(move || {
+                let api = Arc::clone(&api);
+                async move { Json(api.as_ref().clone()) }
+            }),
+        )
+        .fallback(|| async { ApiError::NotFound })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(DefaultBodyLimit::max(state.max_body_bytes))
+        .layer(from_fn_with_state(state.clone(), check_content_length))
+        .layer(from_fn_with_state(state.clone(), enforce_timeout))
+        .layer(from_fn(no_cookies))
+        .layer(from_fn_with_state(
+            Arc::clone(&state.metrics),
+            metrics::record,
+        ));
+    logging::with_request_log(router).with_state(state)
+}
+
+/// The documented routes.
+pub fn api_router(state: &AppState) -> OpenApiRouter<AppState> {
+    let guard = GuardState {
+        storage: state.storage.clone(),
+        clock: Arc::clone(&state.clock),
+    };
+    // The `options` routes exist so preflights reach the gate, which answers them itself.
+    let widget = OpenApiRouter::new()
+        .routes(routes!(widget::config))
+        .routes(routes!(widget::device_render))
+        .route("/v1/widget/{key}/config", options(preflight))
+        .route("/v1/widget/{key}/device-renders", options(preflight))
+        .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
+        .route_layer(from_fn_with_state(guard, widget_guard::admit));
+    let operations = OpenApiRouter::new()
+        .routes(routes!(operations::healthz))
+        .routes(routes!(operations::readyz))
+        .routes(routes!(operations::metrics));
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(widget)
+        .merge(operations)
+}
+
+/// The OpenAPI document, as `/openapi.json` serves it.
+pub fn openapi(state: &AppState) -> utoipa::openapi::OpenApi {
+    api_router(state).into_openapi()
+}
+
+/// Never reached: [`widget_guard::admit`] answers every admitted preflight.
+async fn preflight() -> ApiError {
+    ApiError::MethodNotAllowed
+}
+
+/// Refuses a declared body over the server's limit before reading any of it. (Bodies without a
+/// length are cut off at the same limit while being read.)
+async fn check_content_length(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let declared = request
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if let Some(length) = declared
+        && length > state.max_body_bytes as u64
+    {
+        return ApiError::TooLarge {
+            limit_bytes: state.max_body_bytes,
+        }
+        .into_response();
+    }
+    next.run(request).await
+}
+
+/// Answers `request_timeout` when the whole exchange (body included) takes too long. The handler's
+/// future is dropped, which rolls back any transaction it had open.
+async fn enforce_timeout(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(state.request_timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::Timeout {
+            seconds: state.request_timeout.as_secs(),
+        }
+        .into_response(),
+    }
+}
+
+/// The widget's API uses no cookies: any sent are removed before a handler could read them, and
+/// none can leave.
+async fn no_cookies(mut request: Request, next: Next) -> Response {
+    request.headers_mut().remove(COOKIE);
+    let mut response = next.run(request).await;
+    response.headers_mut().remove(SET_COOKIE);
+    response
+}

@@ -1,0 +1,127 @@
+//! Render limits per (visitor network address, retailer): 10 per hour and 20 per day by default,
+//! adjustable per retailer.
+//!
+//! The visitor's address is read once, here, from the socket peer (or, behind a configured trusted
+//! proxy, the right-most untrusted `X-Forwarded-For` entry: see [`crate::client_address`]), turned
+//! into an HMAC under the server's secret ([`crate::address_hash`]) and dropped. Only that keyed
+//! hash reaches the database, and only as the key of a counter the sweeper deletes within 48 hours.
+//!
+//! An IPv6 visitor is counted per /64: one household or phone is given a whole /64 and can pick a
+//! fresh address inside it for every request, so counting single IPv6 addresses would count
+//! nothing. IPv4 addresses are counted one by one (a /24 would lump neighbours together).
+
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
+
+use axum::http::HeaderMap;
+
+use crate::address_hash::AddressHashKey;
+use crate::api::error::ApiError;
+use crate::client_address::{TrustedProxies, client_address};
+use crate::clock::Clock;
+use crate::storage::{Decision, Limits, RetailerId, Storage};
+
+/// Counts renders against the per-visitor limits.
+#[derive(Debug, Clone)]
+pub struct RateLimiter {
+    storage: Storage,
+    address_key: AddressHashKey,
+    trusted_proxies: TrustedProxies,
+    clock: Arc<dyn Clock>,
+}
+
+/// An admitted render: what is left of the visitor's allowance after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Admitted {
+    /// Renders left in the current hour.
+    pub left_this_hour: i64,
+    /// Renders left today (UTC).
+    pub left_today: i64,
+}
+
+impl RateLimiter {
+    /// A limiter over `storage`, hashing addresses under `address_key`.
+    pub fn new(
+        storage: Storage,
+        address_key: AddressHashKey,
+        trusted_proxies: TrustedProxies,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            storage,
+            address_key,
+            trusted_proxies,
+            clock,
+        }
+    }
+
+    /// Counts one render for the visitor behind `peer`/`headers` at `retailer`, or refuses it with
+    /// [`ApiError::RateLimited`] (which consumes nothing).
+    pub async fn admit(
+        &self,
+        retailer: RetailerId,
+        limits: Limits,
+        peer: SocketAddr,
+        headers: &HeaderMap,
+    ) -> Result<Admitted, ApiError> {
+        let forwarded_for = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|value| value.to_str().ok());
+        let visitor = client_address(peer.ip(), forwarded_for, &self.trusted_proxies);
+        let subject = self.address_key.hash(counting_unit(visitor));
+        let now = self.clock.now();
+        let Decision {
+            allowed,
+            retry_after,
+            used_this_hour,
+            used_today,
+        } = self
+            .storage
+            .increment_and_check(retailer, &subject.0, now, limits)
+            .await?;
+        if allowed {
+            Ok(Admitted {
+                left_this_hour: (limits.per_hour - used_this_hour).max(0),
+                left_today: (limits.per_day - used_today).max(0),
+            })
+        } else {
+            let wait = retry_after.unwrap_or(1).max(1);
+            Err(ApiError::RateLimited {
+                retry_after_seconds: wait,
+                retry_at: now + wait,
+            })
+        }
+    }
+}
+
+/// The unit a visitor is counted by: the IPv4 address, or the IPv6 /64 (see the module doc).
+pub fn counting_unit(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => IpAddr::V4(v4),
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn ipv6_is_counted_per_64_and_ipv4_per_address() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:ffff:1:2:3".parse().unwrap();
+        let other: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(counting_unit(a), counting_unit(b));
+        assert_ne!(counting_unit(a), counting_unit(other));
+        let v4: IpAddr = "198.51.100.7".parse().unwrap();
+        let v4_neighbour: IpAddr = "198.51.100.8".parse().unwrap();
+        assert_ne!(counting_unit(v4), counting_unit(v4_neighbour));
+        let mapped: IpAddr = "::ffff:198.51.100.7".parse().unwrap();
+        assert_eq!(counting_unit(mapped), v4);
+    }
+}
