@@ -7,95 +7,14 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
+mod common;
+
+use common::{DAY, HOUR, T0, TestDb, sqlite};
 use vitrine_server::clock::{Clock, ManualClock};
 use vitrine_server::storage::{
     Limits, RETAILER_TABLES, RetentionPolicy, Storage, StorageError, SweepReport,
 };
-
-/// 2026-11-24T00:00:00Z, the start of an hour and of a UTC day.
-const T0: i64 = 1_795_478_400;
-const HOUR: i64 = 3_600;
-const DAY: i64 = 86_400;
-
-/// A database for one test; keeps the SQLite file's directory alive.
-struct TestDb {
-    storage: Storage,
-    url: String,
-    _dir: Option<tempfile::TempDir>,
-}
-
-async fn sqlite() -> TestDb {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("vitrine.sqlite3").display()
-    );
-    let storage = Storage::connect(&url).await.expect("open SQLite");
-    TestDb {
-        storage,
-        url,
-        _dir: Some(dir),
-    }
-}
-
-async fn postgres() -> TestDb {
-    let Ok(server) = std::env::var("VITRINE_TEST_POSTGRES_URL") else {
-        panic!(
-            "VITRINE_TEST_POSTGRES_URL is not set, so the PostgreSQL half of the storage suite \
-             cannot run. Run `cargo xtask test`, which starts a throwaway cluster and sets it, or \
-             start one yourself (Debian: apt-get install postgresql; then as the postgres user: \
-             /usr/lib/postgresql/*/bin/initdb -D /tmp/pg -A trust && \
-             /usr/lib/postgresql/*/bin/pg_ctl -D /tmp/pg -o '-p 55432 -k /tmp' start) and set \
-             VITRINE_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:55432/postgres"
-        )
-    };
-    // A fresh database per test, so that tests running in parallel (and the sweeper's global
-    // deletes) cannot see each other.
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let name = format!(
-        "vitrine_t{}_{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::SeqCst)
-    );
-    let admin = sqlx::PgPool::connect(&server)
-        .await
-        .expect("connect to VITRINE_TEST_POSTGRES_URL");
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
-        .execute(&admin)
-        .await
-        .expect("drop old test database");
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&admin)
-        .await
-        .expect("create test database");
-    admin.close().await;
-    let (base, _) = server.rsplit_once('/').expect("a URL with a database path");
-    let url = format!("{base}/{name}");
-    let storage = Storage::connect(&url).await.expect("open PostgreSQL");
-    TestDb {
-        storage,
-        url,
-        _dir: None,
-    }
-}
-
-/// Declares `mod name { sqlite, postgres }`, both running `async fn name(TestDb)`.
-macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn sqlite() {
-                super::$name(super::sqlite().await).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn postgres() {
-                super::$name(super::postgres().await).await;
-            }
-        }
-    )*};
-}
 
 on_both!(
     migrations_apply_twice,

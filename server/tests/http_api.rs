@@ -1,0 +1,665 @@
+//! The HTTP API in process (axum's router driven with `tower::ServiceExt::oneshot`), each test on
+//! SQLite and on PostgreSQL: the key and origin gate, exact CORS, rate limits with `Retry-After`,
+//! client addresses behind proxies, body limits, timeouts, cookies, operations endpoints.
+
+#![allow(clippy::unwrap_used)]
+
+#[macro_use]
+mod common;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use common::{HOUR, T0, TestDb};
+use futures_util::{StreamExt, stream};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+use vitrine_server::address_hash::AddressHashKey;
+use vitrine_server::app::{AppState, router};
+use vitrine_server::client_address::TrustedProxies;
+use vitrine_server::clock::ManualClock;
+use vitrine_server::metrics::Metrics;
+use vitrine_server::rate_limit::RateLimiter;
+use vitrine_server::storage::{Limits, RetailerId};
+
+const SHOP: &str = "https://shop.example";
+/// The peer every request comes from unless a test says otherwise.
+const PEER: &str = "192.0.2.10:50000";
+/// A configured trusted proxy.
+const PROXY: &str = "10.0.0.5:41000";
+
+/// An app over a test database, with one retailer allowing [`SHOP`] and `*.brand.example`.
+struct Api {
+    app: Router,
+    db: TestDb,
+    clock: Arc<ManualClock>,
+    metrics: Arc<Metrics>,
+    retailer: RetailerId,
+    key: String,
+}
+
+async fn api(db: TestDb) -> Api {
+    // Ten minutes past the hour: a refusal waits fifty minutes.
+    let clock = Arc::new(ManualClock::new(T0 + 600));
+    let storage = db.storage.clone();
+    let retailer = storage.create_retailer("Hearth & Loom", T0).await.unwrap();
+    let key = storage.add_publishable_key(retailer, T0).await.unwrap();
+    storage.add_origin(retailer, SHOP).await.unwrap();
+    storage
+        .add_origin(retailer, "https://*.brand.example")
+        .await
+        .unwrap();
+    let metrics = Arc::new(Metrics::new());
+    let state = AppState {
+        storage: storage.clone(),
+        rate_limiter: Arc::new(RateLimiter::new(
+            storage.clone(),
+            AddressHashKey::from_bytes(vec![7; 32]).unwrap(),
+            TrustedProxies::parse(["10.0.0.0/8"]).unwrap(),
+            clock.clone(),
+        )),
+        metrics: Arc::clone(&metrics),
+        clock: clock.clone(),
+        max_body_bytes: 64 * 1024,
+        request_timeout: Duration::from_secs(2),
+    };
+    Api {
+        app: router(state),
+        db,
+        clock,
+        metrics,
+        retailer,
+        key,
+    }
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    json: Value,
+}
+
+impl Answer {
+    fn code(&self) -> &str {
+        self.json["error"]["code"]
+            .as_str()
+            .unwrap_or("<no error code>")
+    }
+    fn allow_origin(&self) -> Option<&str> {
+        self.headers
+            .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+            .map(|v| v.to_str().unwrap())
+    }
+}
+
+impl Api {
+    async fn send(&self, request: Request<Body>) -> Answer {
+        self.send_from(PEER, request).await
+    }
+
+    async fn send_from(&self, peer: &str, mut request: Request<Body>) -> Answer {
+        let peer: SocketAddr = peer.parse().unwrap();
+        request.extensions_mut().insert(ConnectInfo(peer));
+        let response = self.app.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let json = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        Answer {
+            status,
+            headers,
+            json,
+        }
+    }
+
+    fn config(&self, key: &str, origin: Option<&str>) -> Request<Body> {
+        let mut builder = Request::get(format!("/v1/widget/{key}/config"));
+        if let Some(origin) = origin {
+            builder = builder.header(header::ORIGIN, origin);
+        }
+        builder.body(Body::empty()).unwrap()
+    }
+
+    fn render(&self, origin: &str, forwarded_for: Option<&str>) -> Request<Body> {
+        let mut builder = Request::post(format!("/v1/widget/{}/device-renders", self.key))
+            .header(header::ORIGIN, origin)
+            .header(header::CONTENT_TYPE, "application/json");
+        if let Some(xff) = forwarded_for {
+            builder = builder.header("x-forwarded-for", xff);
+        }
+        builder
+            .body(Body::from(json!({"product": "OAK-190"}).to_string()))
+            .unwrap()
+    }
+}
+
+on_both!(
+    unknown_malformed_and_revoked_keys_are_refused,
+    origins_are_checked_exactly,
+    cors_preflight_echoes_only_the_allowed_origin,
+    rate_limit_refuses_with_retry_after,
+    rate_limits_are_per_retailer_and_adjustable,
+    forwarded_for_is_ignored_from_untrusted_peers,
+    bodies_are_limited_and_checked,
+    slow_requests_time_out,
+    no_cookies_in_or_out,
+    operations_endpoints,
+    retailers_cannot_use_each_others_keys,
+);
+
+async fn unknown_malformed_and_revoked_keys_are_refused(db: TestDb) {
+    let api = api(db).await;
+    for key in [
+        "pk_0000000000000000000000000000000A".to_owned(),
+        "not-a-key".to_owned(),
+        "sk_".to_owned() + &"a".repeat(43),
+    ] {
+        let answer = api.send(api.config(&key, Some(SHOP))).await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{key}");
+        assert_eq!(answer.code(), "unknown_key");
+        assert_eq!(
+            answer.allow_origin(),
+            None,
+            "no CORS grant for a refused key"
+        );
+    }
+    // Rotation: a second key works beside the first; revoking the first refuses it at once.
+    let second = api
+        .db
+        .storage
+        .add_publishable_key(api.retailer, T0)
+        .await
+        .unwrap();
+    assert_eq!(
+        api.send(api.config(&api.key, Some(SHOP))).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        api.send(api.config(&second, Some(SHOP))).await.status,
+        StatusCode::OK
+    );
+    assert!(
+        api.db
+            .storage
+            .revoke_publishable_key(api.retailer, &api.key, T0 + 60)
+            .await
+            .unwrap()
+    );
+    let answer = api.send(api.config(&api.key, Some(SHOP))).await;
+    assert_eq!(
+        (answer.status, answer.code()),
+        (StatusCode::UNAUTHORIZED, "unknown_key")
+    );
+    assert_eq!(
+        api.send(api.config(&second, Some(SHOP))).await.status,
+        StatusCode::OK
+    );
+    // Each refusal is in the security log, without address, key or origin.
+    let events = api
+        .db
+        .storage
+        .scalar_for_tests("SELECT COUNT(*) FROM security_events WHERE kind = 'unknown_key'")
+        .await
+        .unwrap();
+    assert_eq!(events, 4);
+}
+
+async fn origins_are_checked_exactly(db: TestDb) {
+    let api = api(db).await;
+    let ok = api.send(api.config(&api.key, Some(SHOP))).await;
+    assert_eq!(ok.status, StatusCode::OK);
+    assert_eq!(ok.allow_origin(), Some(SHOP));
+    assert_eq!(ok.json["renders_per_hour"], 10);
+    assert_eq!(ok.json["renders_per_day"], 20);
+    assert_eq!(ok.json["max_photo_bytes"], 64 * 1024);
+    let sub = api
+        .send(api.config(&api.key, Some("https://eu.brand.example")))
+        .await;
+    assert_eq!(sub.status, StatusCode::OK);
+    assert_eq!(sub.allow_origin(), Some("https://eu.brand.example"));
+
+    let missing = api.send(api.config(&api.key, None)).await;
+    assert_eq!(
+        (missing.status, missing.code()),
+        (StatusCode::FORBIDDEN, "origin_missing")
+    );
+    for origin in [
+        "http://shop.example",         // another scheme
+        "https://shop.example:8443",   // another port
+        "https://evilshop.example",    // a suffix
+        "https://shop.example.evil",   // a prefix
+        "https://brand.example",       // the wildcard's apex is not its subdomain
+        "https://eu.brand.example.io", // not under the wildcard
+        "null",                        // sandboxed frames, file: pages
+    ] {
+        let answer = api.send(api.config(&api.key, Some(origin))).await;
+        assert_eq!(answer.status, StatusCode::FORBIDDEN, "{origin}");
+        assert_eq!(answer.code(), "origin_not_allowed", "{origin}");
+        assert_eq!(answer.allow_origin(), None, "{origin}");
+    }
+}
+
+async fn cors_preflight_echoes_only_the_allowed_origin(db: TestDb) {
+    let api = api(db).await;
+    let preflight = |origin: &str| {
+        Request::builder()
+            .method(Method::OPTIONS)
+            .uri(format!("/v1/widget/{}/device-renders", api.key))
+            .header(header::ORIGIN, origin)
+            .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
+            .header(header::ACCESS_CONTROL_REQUEST_HEADERS, "content-type")
+            .body(Body::empty())
+            .unwrap()
+    };
+    let ok = api.send(preflight(SHOP)).await;
+    assert_eq!(ok.status, StatusCode::NO_CONTENT);
+    assert_eq!(ok.allow_origin(), Some(SHOP));
+    let h = &ok.headers;
+    assert_eq!(h[header::ACCESS_CONTROL_ALLOW_METHODS], "GET, POST");
+    assert_eq!(h[header::ACCESS_CONTROL_ALLOW_HEADERS], "content-type");
+    assert!(h.get(header::ACCESS_CONTROL_ALLOW_CREDENTIALS).is_none());
+    assert!(
+        h.get_all(header::VARY)
+            .iter()
+            .any(|v| v.to_str().unwrap().eq_ignore_ascii_case("origin"))
+    );
+    let refused = api.send(preflight("https://evil.example")).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(refused.allow_origin(), None);
+    // The real request's answer carries the same single origin, never `*`.
+    let answer = api.send(api.render(SHOP, None)).await;
+    assert_eq!(answer.status, StatusCode::CREATED);
+    assert_eq!(answer.allow_origin(), Some(SHOP));
+    assert_eq!(
+        answer.headers[header::ACCESS_CONTROL_EXPOSE_HEADERS],
+        "retry-after"
+    );
+}
+
+async fn rate_limit_refuses_with_retry_after(db: TestDb) {
+    let api = api(db).await;
+    for n in 1..=10 {
+        let answer = api.send(api.render(SHOP, None)).await;
+        assert_eq!(answer.status, StatusCode::CREATED, "render {n}");
+        assert_eq!(answer.json["renders_left_this_hour"], 10 - n);
+        assert_eq!(answer.json["renders_left_today"], 20 - n);
+    }
+    let refused = api.send(api.render(SHOP, None)).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(refused.code(), "rate_limited");
+    // Ten minutes into the hour: fifty minutes to wait, in the header and the body.
+    assert_eq!(refused.headers[header::RETRY_AFTER], "3000");
+    assert_eq!(refused.json["error"]["retry_after_seconds"], 3000);
+    assert_eq!(refused.json["error"]["retry_at"], T0 + HOUR);
+    assert_eq!(
+        refused.allow_origin(),
+        Some(SHOP),
+        "the widget can read the 429"
+    );
+    // Another visitor is unaffected.
+    let other = api
+        .send_from("192.0.2.11:50000", api.render(SHOP, None))
+        .await;
+    assert_eq!(other.status, StatusCode::CREATED);
+    // The next hour allows ten more, then the day (20) is used up until midnight UTC.
+    api.clock.set(T0 + HOUR);
+    for n in 1..=10 {
+        let answer = api.send(api.render(SHOP, None)).await;
+        assert_eq!(answer.status, StatusCode::CREATED, "hour 2, render {n}");
+    }
+    api.clock.set(T0 + 2 * HOUR + 60);
+    let day_full = api.send(api.render(SHOP, None)).await;
+    assert_eq!(day_full.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(day_full.json["error"]["retry_at"], T0 + 24 * HOUR);
+    // Refusals are counted in the metrics.
+    let metrics = api.metrics.render();
+    assert!(
+        metrics.contains(r#"vitrine_refusals_total{reason="rate_limited"} 2"#),
+        "{metrics}"
+    );
+    let counters = api
+        .db
+        .storage
+        .scalar_for_tests("SELECT COUNT(*) FROM rate_limit_counters")
+        .await
+        .unwrap();
+    // Visitor one: hours 1, 2 and 3 (the refused request made its window's row, at 0) and the
+    // day; visitor two: hour 1 and the day.
+    assert_eq!(counters, 4 + 2);
+}
+
+async fn rate_limits_are_per_retailer_and_adjustable(db: TestDb) {
+    let api = api(db).await;
+    api.db
+        .storage
+        .set_limits(
+            api.retailer,
+            Limits {
+                per_hour: 2,
+                per_day: 3,
+            },
+        )
+        .await
+        .unwrap();
+    let config = api.send(api.config(&api.key, Some(SHOP))).await;
+    assert_eq!(config.json["renders_per_hour"], 2);
+    for _ in 0..2 {
+        assert_eq!(
+            api.send(api.render(SHOP, None)).await.status,
+            StatusCode::CREATED
+        );
+    }
+    assert_eq!(
+        api.send(api.render(SHOP, None)).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // The same visitor at another retailer has its own allowance.
+    let other = api.db.storage.create_retailer("Other", T0).await.unwrap();
+    let other_key = api.db.storage.add_publishable_key(other, T0).await.unwrap();
+    api.db
+        .storage
+        .add_origin(other, "https://other.example")
+        .await
+        .unwrap();
+    let request = Request::post(format!("/v1/widget/{other_key}/device-renders"))
+        .header(header::ORIGIN, "https://other.example")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(r#"{"product":"X"}"#))
+        .unwrap();
+    let answer = api.send(request).await;
+    assert_eq!(answer.status, StatusCode::CREATED);
+    assert_eq!(answer.json["renders_left_this_hour"], 9);
+}
+
+async fn forwarded_for_is_ignored_from_untrusted_peers(db: TestDb) {
+    let api = api(db).await;
+    // An untrusted peer cannot escape its limit by inventing X-Forwarded-For values.
+    for n in 0..10 {
+        let spoof = format!("198.51.100.{n}");
+        let answer = api.send(api.render(SHOP, Some(&spoof))).await;
+        assert_eq!(answer.status, StatusCode::CREATED);
+    }
+    let answer = api.send(api.render(SHOP, Some("198.51.100.99"))).await;
+    assert_eq!(
+        answer.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "counted by peer"
+    );
+    // Behind the trusted proxy, the right-most untrusted entry is the visitor: a spoofed entry
+    // on the left changes nothing.
+    for n in 0..10 {
+        let xff = format!("203.0.113.{n}, 198.51.100.7");
+        let answer = api.send_from(PROXY, api.render(SHOP, Some(&xff))).await;
+        assert_eq!(answer.status, StatusCode::CREATED, "visitor render {n}");
+    }
+    let answer = api
+        .send_from(PROXY, api.render(SHOP, Some("198.51.100.7")))
+        .await;
+    assert_eq!(answer.status, StatusCode::TOO_MANY_REQUESTS);
+    let another = api
+        .send_from(PROXY, api.render(SHOP, Some("198.51.100.8")))
+        .await;
+    assert_eq!(another.status, StatusCode::CREATED);
+    // IPv6 visitors are counted per /64.
+    for n in 0..10 {
+        let xff = format!("2001:db8:5:6::{n:x}");
+        let answer = api.send_from(PROXY, api.render(SHOP, Some(&xff))).await;
+        assert_eq!(answer.status, StatusCode::CREATED);
+    }
+    let answer = api
+        .send_from(PROXY, api.render(SHOP, Some("2001:db8:5:6:ffff::1")))
+        .await;
+    assert_eq!(answer.status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+async fn bodies_are_limited_and_checked(db: TestDb) {
+    let api = api(db).await;
+    let post = |content_type: &str, body: Vec<u8>| {
+        Request::post(format!("/v1/widget/{}/device-renders", api.key))
+            .header(header::ORIGIN, SHOP)
+            .header(header::CONTENT_TYPE, content_type)
+            .header(header::CONTENT_LENGTH, body.len())
+            .body(Body::from(body))
+            .unwrap()
+    };
+    // Over the JSON limit (16 KiB) but under the server's (64 KiB).
+    let big = format!(r#"{{"product":"{}"}}"#, "x".repeat(20_000)).into_bytes();
+    let answer = api.send(post("application/json", big)).await;
+    assert_eq!(
+        (answer.status, answer.code()),
+        (StatusCode::PAYLOAD_TOO_LARGE, "too_large")
+    );
+    assert_eq!(answer.json["error"]["limit_bytes"], 16 * 1024);
+    assert_eq!(
+        answer.allow_origin(),
+        Some(SHOP),
+        "the widget can read the 413"
+    );
+    // Over the server's limit: refused from Content-Length, before the body is read.
+    let huge = vec![b' '; 65 * 1024];
+    let answer = api.send(post("application/json", huge)).await;
+    assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(answer.json["error"]["limit_bytes"], 64 * 1024);
+    // Malformed bodies.
+    for (content_type, body, status, code) in [
+        (
+            "text/plain",
+            r#"{"product":"A"}"#,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        ),
+        (
+            "application/json",
+            "{",
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        (
+            "application/json",
+            r#"{"product":""}"#,
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        (
+            "application/json",
+            r#"{"product":"A\u0000"}"#,
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        (
+            "application/json",
+            r#"{"product":"A","email":"a@b.example"}"#,
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        (
+            "application/json",
+            r#"{"product":7}"#,
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+    ] {
+        let answer = api.send(post(content_type, body.as_bytes().to_vec())).await;
+        assert_eq!((answer.status, answer.code()), (status, code), "{body}");
+    }
+    // None of the refused bodies counted against the visitor.
+    let answer = api.send(api.render(SHOP, None)).await;
+    assert_eq!(answer.json["renders_left_this_hour"], 9);
+}
+
+async fn slow_requests_time_out(db: TestDb) {
+    let api = api(db).await;
+    // A body that sends one byte and then stalls.
+    let stalled = stream::iter([Ok::<_, std::io::Error>(b"{".to_vec())]).chain(stream::pending());
+    let request = Request::post(format!("/v1/widget/{}/device-renders", api.key))
+        .header(header::ORIGIN, SHOP)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from_stream(stalled))
+        .unwrap();
+    let started = std::time::Instant::now();
+    let answer = api.send(request).await;
+    assert_eq!(answer.status, StatusCode::REQUEST_TIMEOUT);
+    assert_eq!(answer.code(), "request_timeout");
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+async fn no_cookies_in_or_out(db: TestDb) {
+    let api = api(db).await;
+    let request = Request::get(format!("/v1/widget/{}/config", api.key))
+        .header(header::ORIGIN, SHOP)
+        .header(header::COOKIE, "session=abc; _ga=GA1.1.1")
+        .body(Body::empty())
+        .unwrap();
+    let answer = api.send(request).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert!(answer.headers.get(header::SET_COOKIE).is_none());
+    for path in ["/healthz", "/readyz", "/metrics", "/openapi.json", "/nope"] {
+        let answer = api
+            .send(Request::get(path).body(Body::empty()).unwrap())
+            .await;
+        assert!(answer.headers.get(header::SET_COOKIE).is_none(), "{path}");
+    }
+}
+
+async fn operations_endpoints(db: TestDb) {
+    let api = api(db).await;
+    let get = |path: &str| Request::get(path).body(Body::empty()).unwrap();
+    let health = api.send(get("/healthz")).await;
+    assert_eq!(
+        (health.status, health.json["status"].as_str()),
+        (StatusCode::OK, Some("ok"))
+    );
+    let ready = api.send(get("/readyz")).await;
+    assert_eq!(ready.status, StatusCode::OK);
+    assert_eq!(ready.json["database"], api.db.storage.backend());
+    let missing = api.send(get("/v2/nothing")).await;
+    assert_eq!(
+        (missing.status, missing.code()),
+        (StatusCode::NOT_FOUND, "not_found")
+    );
+    let wrong_method = api
+        .send(Request::delete("/healthz").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(wrong_method.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(wrong_method.code(), "method_not_allowed");
+
+    // Metrics: requests by route template and status, latency histograms. No key in any label.
+    api.send(api.config(&api.key, Some(SHOP))).await;
+    api.send(api.config(&api.key, Some("https://evil.example")))
+        .await;
+    let metrics = api.send(get("/metrics")).await;
+    assert_eq!(metrics.status, StatusCode::OK);
+    let text = metrics.json.as_str().unwrap().to_owned();
+    for expected in [
+        r#"vitrine_http_requests_total{route="/v1/widget/{key}/config",method="GET",status="200"} 1"#,
+        r#"vitrine_http_requests_total{route="/v1/widget/{key}/config",method="GET",status="403"} 1"#,
+        r#"vitrine_http_requests_total{route="unmatched",method="GET",status="404"} 1"#,
+        r#"vitrine_refusals_total{reason="origin_not_allowed"} 1"#,
+        r#"vitrine_http_request_duration_seconds_count{route="/v1/widget/{key}/config",method="GET"} 2"#,
+    ] {
+        assert!(text.contains(expected), "{expected} not in\n{text}");
+    }
+    assert!(!text.contains(&api.key), "a key in a metric label");
+
+    // The OpenAPI document describes the widget endpoints from their types.
+    let doc = api.send(get("/openapi.json")).await;
+    assert_eq!(doc.status, StatusCode::OK);
+    let paths = doc.json["paths"].as_object().unwrap();
+    for path in [
+        "/v1/widget/{key}/config",
+        "/v1/widget/{key}/device-renders",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+    ] {
+        assert!(
+            paths.contains_key(path),
+            "{path} missing from the OpenAPI document"
+        );
+    }
+    let render = &doc.json["paths"]["/v1/widget/{key}/device-renders"]["post"];
+    assert!(render["responses"]["429"].is_object());
+    let schemas = doc.json["components"]["schemas"].as_object().unwrap();
+    for schema in [
+        "ErrorBody",
+        "DeviceRenderRequest",
+        "RenderAllowance",
+        "WidgetConfig",
+    ] {
+        assert!(schemas.contains_key(schema), "{schema}");
+    }
+    assert_eq!(
+        schemas["DeviceRenderRequest"]["required"],
+        json!(["product"])
+    );
+
+    // Not ready once the database is gone.
+    api.db.storage.close().await;
+    let ready = api.send(get("/readyz")).await;
+    assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
+    let refused = api.send(api.config(&api.key, Some(SHOP))).await;
+    assert_eq!(
+        (refused.status, refused.code()),
+        (StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable")
+    );
+}
+
+async fn retailers_cannot_use_each_others_keys(db: TestDb) {
+    let api = api(db).await;
+    let b = api.db.storage.create_retailer("B", T0).await.unwrap();
+    let b_key = api.db.storage.add_publishable_key(b, T0).await.unwrap();
+    api.db
+        .storage
+        .add_origin(b, "https://b.example")
+        .await
+        .unwrap();
+    // A's key from B's origin, and B's key from A's origin: both refused.
+    let answer = api
+        .send(api.config(&api.key, Some("https://b.example")))
+        .await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN);
+    let answer = api.send(api.config(&b_key, Some(SHOP))).await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN);
+    // B's limits are B's.
+    api.db
+        .storage
+        .set_limits(
+            b,
+            Limits {
+                per_hour: 3,
+                per_day: 4,
+            },
+        )
+        .await
+        .unwrap();
+    let a_config = api.send(api.config(&api.key, Some(SHOP))).await;
+    let b_config = api
+        .send(api.config(&b_key, Some("https://b.example")))
+        .await;
+    assert_eq!(a_config.json["renders_per_hour"], 10);
+    assert_eq!(b_config.json["renders_per_hour"], 3);
+    // Deleting A leaves B working and A's key dead.
+    assert!(api.db.storage.delete_retailer(api.retailer).await.unwrap());
+    assert_eq!(
+        api.send(api.config(&api.key, Some(SHOP))).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        api.send(api.config(&b_key, Some("https://b.example")))
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
