@@ -90,11 +90,11 @@ macro_rules! on_both {
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn sqlite() {
-                super::$name(crate::common::sqlite().await).await;
+                super::$name($crate::common::sqlite().await).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn postgres() {
-                super::$name(crate::common::postgres().await).await;
+                super::$name($crate::common::postgres().await).await;
             }
         }
     )*};
