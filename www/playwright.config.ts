@@ -1,6 +1,8 @@
 // Playwright walks of the demo: the retailer page on one origin, the widget served from another,
 // both from the real `vitrine-server demo` (VITRINE_SERVER_BIN) over the repository (VITRINE_ROOT).
 import { defineConfig } from "@playwright/test";
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 
 const server = process.env.VITRINE_SERVER_BIN ?? path.resolve(__dirname, "../target/debug/vitrine-server");
@@ -8,6 +10,8 @@ const root = process.env.VITRINE_ROOT ?? path.resolve(__dirname, "..");
 // Ports away from the 8787/8788 a developer's `cargo xtask demo` uses.
 const widgetPort = Number(process.env.VITRINE_TEST_WIDGET_PORT ?? 18787);
 const shopPort = Number(process.env.VITRINE_TEST_SHOP_PORT ?? 18788);
+// A fresh database per run: the demo retailer, its key and the rate-limit counters start empty.
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "vitrine-playwright-"));
 
 export const WIDGET_ORIGIN = `http://127.0.0.1:${widgetPort}`;
 export const SHOP_ORIGIN = `http://127.0.0.1:${shopPort}`;
@@ -31,7 +35,7 @@ export default defineConfig({
   },
   projects: [{ name: "chromium", use: { browserName: "chromium" } }],
   webServer: {
-    command: `"${server}" demo --listen 127.0.0.1:${widgetPort} --shop-listen 127.0.0.1:${shopPort} --assets-dir "${root}"`,
+    command: `"${server}" demo --listen 127.0.0.1:${widgetPort} --shop-listen 127.0.0.1:${shopPort} --assets-dir "${root}" --data-dir "${dataDir}"`,
     url: `${WIDGET_ORIGIN}/healthz`,
     reuseExistingServer: !process.env.CI,
     timeout: 30_000,

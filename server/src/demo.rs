@@ -1,5 +1,7 @@
-//! The demo: the widget origin (our assets) and a retailer's product page on a second origin
-//! that embeds the loader with one script tag and a strict CSP, as a real shop would.
+//! The demo: the widget origin (our assets and the real API, on an embedded SQLite database) and
+//! a retailer's product page on a second origin that embeds the loader with one script tag and a
+//! strict CSP, as a real shop would. A demo retailer is created on first start (its key is written
+//! into the shop page, its origin is the shop's); later starts reuse it.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -16,6 +18,17 @@ use tower_http::services::ServeDir;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+use std::time::Duration;
+
+use vitrine_server::address_hash::AddressHashKey;
+use vitrine_server::app::{self, AppState};
+use vitrine_server::client_address::TrustedProxies;
+use vitrine_server::clock::{Clock, SystemClock};
+use vitrine_server::config::{DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_TIMEOUT_SECS};
+use vitrine_server::metrics::Metrics;
+use vitrine_server::rate_limit::RateLimiter;
+use vitrine_server::storage::Storage;
+
 use crate::static_assets;
 use vitrine_server::shutdown;
 
@@ -28,7 +41,12 @@ pub struct DemoConfig {
     pub shop_listen: SocketAddr,
     /// Repository root.
     pub assets_dir: PathBuf,
+    /// Where the demo's SQLite database and address-hash secret live.
+    pub data_dir: PathBuf,
 }
+
+/// The demo retailer's name (how a later start finds it again).
+pub const DEMO_RETAILER: &str = "Hearth & Loom (demo)";
 
 /// What the handlers need.
 #[derive(Debug, Clone)]
@@ -37,6 +55,8 @@ pub struct DemoState {
     pub assets_dir: PathBuf,
     /// `http://host:port` of the widget origin, written into the shop page and its CSP.
     pub widget_origin: String,
+    /// The demo retailer's publishable key, written into the shop page.
+    pub publishable_key: String,
 }
 
 /// Serve both origins until SIGTERM or Ctrl-C.
@@ -48,28 +68,87 @@ pub async fn run(config: DemoConfig) -> Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", config.shop_listen))?;
     let widget_addr = widget_listener.local_addr()?;
+    let shop_origin = format!("http://{}", shop_listener.local_addr()?);
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create {}", config.data_dir.display()))?;
+    let storage = Storage::connect(&format!(
+        "sqlite://{}",
+        config.data_dir.join("vitrine.db").display()
+    ))
+    .await
+    .context("cannot open the demo database")?;
+    let publishable_key = seed_demo_retailer(&storage, &shop_origin).await?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let api_state = AppState {
+        storage: storage.clone(),
+        rate_limiter: Arc::new(RateLimiter::new(
+            storage.clone(),
+            AddressHashKey::load_or_create(&config.data_dir)?,
+            TrustedProxies::none(),
+            Arc::clone(&clock),
+        )),
+        metrics: Arc::new(Metrics::new()),
+        clock,
+        max_body_bytes: DEFAULT_MAX_BODY_BYTES as usize,
+        request_timeout: Duration::from_secs(DEFAULT_REQUEST_TIMEOUT_SECS),
+    };
     let state = Arc::new(DemoState {
         assets_dir: config.assets_dir,
         widget_origin: format!("http://{widget_addr}"),
+        publishable_key,
     });
     tracing::info!(widget = %widget_addr, shop = %shop_listener.local_addr()?, "demo listening");
     let stop = shutdown::on_signal();
-    let widget = axum::serve(widget_listener, widget_app(&state))
+    let widget_origin = widget_app(&state)
+        .merge(app::router(api_state))
+        .into_make_service_with_connect_info::<SocketAddr>();
+    let widget = axum::serve(widget_listener, widget_origin)
         .with_graceful_shutdown(shutdown::signalled(stop.clone()));
     let shop = axum::serve(shop_listener, shop_app(state))
         .with_graceful_shutdown(shutdown::signalled(stop));
     let (widget, shop) = tokio::join!(widget, shop);
     widget.context("widget origin")?;
     shop.context("shop origin")?;
+    storage.close().await;
     tracing::info!("demo stopped");
     Ok(())
 }
 
-/// The widget origin: static assets and a health check.
+/// Finds or creates the demo retailer, makes sure it allows `shop_origin`, and returns a live
+/// publishable key of it.
+pub async fn seed_demo_retailer(storage: &Storage, shop_origin: &str) -> Result<String> {
+    let now = SystemClock.now();
+    let existing = storage
+        .list_retailers()
+        .await?
+        .into_iter()
+        .find(|r| r.name == DEMO_RETAILER);
+    let retailer = match existing {
+        Some(retailer) => retailer.id,
+        None => storage.create_retailer(DEMO_RETAILER, now).await?,
+    };
+    if !storage
+        .list_origins(retailer)
+        .await?
+        .iter()
+        .any(|o| o.origin == shop_origin)
+    {
+        storage.add_origin(retailer, shop_origin).await?;
+    }
+    let live = storage
+        .list_publishable_keys(retailer)
+        .await?
+        .into_iter()
+        .find(|k| k.revoked_at.is_none());
+    Ok(match live {
+        Some(key) => key.key,
+        None => storage.add_publishable_key(retailer, now).await?,
+    })
+}
+
+/// The widget origin's static assets (the API is merged in by [`run`]).
 pub fn widget_app(state: &DemoState) -> Router {
-    static_assets::router(&state.assets_dir)
-        .route("/healthz", get(healthz))
-        .layer(request_log())
+    static_assets::router(&state.assets_dir).layer(request_log())
 }
 
 /// One INFO line per response with method, path, status and latency. No client address and no
@@ -149,6 +228,7 @@ async fn product_page(
     });
     let page = template
         .replace("{{WIDGET_ORIGIN}}", &state.widget_origin)
+        .replace("{{PUBLISHABLE_KEY}}", &state.publishable_key)
         .replace(
             "{{TEST_HOOKS}}",
             if hooks { " data-test-hooks" } else { "" },
@@ -186,7 +266,7 @@ mod tests {
         write("www/node_modules/secret/index.js", b"/* not public */");
         write(
             "www/demo/index.html",
-            b"<script src=\"{{WIDGET_ORIGIN}}/vitrine.js\"{{TEST_HOOKS}}></script>",
+            b"<script src=\"{{WIDGET_ORIGIN}}/vitrine.js\" data-key=\"{{PUBLISHABLE_KEY}}\"{{TEST_HOOKS}}></script>",
         );
         write("pkg/vitrine_widget_bg.wasm", b"\0asm\x01\0\0\0");
         write("pkg/vitrine_widget.js", b"export default 1;");
@@ -197,6 +277,7 @@ mod tests {
         DemoState {
             assets_dir: root,
             widget_origin: "http://127.0.0.1:8787".into(),
+            publishable_key: "pk_TESTKEY".into(),
         }
     }
 
@@ -236,8 +317,6 @@ mod tests {
         assert!(header_of(&loader, "content-type").contains("javascript"));
         assert_eq!(header_of(&loader, "x-content-type-options"), "nosniff");
         assert!(header_of(&loader, "set-cookie").is_empty());
-        let health = get_path(app, "/healthz").await;
-        assert_eq!(health.status(), StatusCode::OK);
     }
 
     #[tokio::test]
@@ -276,7 +355,7 @@ mod tests {
         let html = String::from_utf8(body.to_vec()).expect("utf-8");
         assert_eq!(
             html,
-            "<script src=\"http://127.0.0.1:8787/vitrine.js\"></script>"
+            "<script src=\"http://127.0.0.1:8787/vitrine.js\" data-key=\"pk_TESTKEY\"></script>"
         );
         let hooked = get_path(app, "/?test-hooks").await;
         let body = to_bytes(hooked.into_body(), 1 << 20).await.expect("body");

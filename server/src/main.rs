@@ -44,6 +44,9 @@ enum Command {
         /// The repository root (holding `www/` and `pkg/`).
         #[arg(long, default_value = ".")]
         assets_dir: PathBuf,
+        /// Where the demo keeps its SQLite database and address-hash secret.
+        #[arg(long, default_value = "target/demo-data")]
+        data_dir: PathBuf,
     },
 }
 
@@ -72,6 +75,7 @@ async fn main() -> Result<()> {
             listen,
             shop_listen,
             assets_dir,
+            data_dir,
         } => {
             tracing_subscriber::fmt()
                 .with_env_filter(
@@ -95,6 +99,7 @@ async fn main() -> Result<()> {
                 listen,
                 shop_listen,
                 assets_dir,
+                data_dir,
             })
             .await
         }
