@@ -29,6 +29,11 @@ pub fn everything(root: &Path) -> Result<()> {
     Ok(())
 }
 
+/// What `cargo xtask bench-server` needs besides the test tools.
+pub fn for_server_benchmark() -> Result<()> {
+    debian_packages(&[("wrk", "/usr/bin/wrk"), ("postgresql", "/usr/lib/postgresql")])
+}
+
 /// What `cargo xtask demo` needs.
 pub fn for_demo(root: &Path) -> Result<()> {
     debian_packages(&DEBIAN[3..4])?;

@@ -9,6 +9,7 @@
 //! demo retailer page. Each install step is skipped when already done, so a second run is fast.
 //! Nothing is downloaded from anywhere but Debian, crates.io and npm.
 
+mod bench_server;
 mod install;
 mod postgres;
 mod run;
@@ -26,6 +27,7 @@ fn main() -> Result<()> {
         "test" => run::test(&root, &rest),
         "demo" => run::demo(&root),
         "setup" => install::everything(&root),
+        "bench-server" => bench_server::run(&root),
         "build-widget" => {
             let build = if rest.iter().any(|a| a == "--rust-codec") {
                 run::WidgetBuild::RustCodec
@@ -35,11 +37,12 @@ fn main() -> Result<()> {
             run::build_widget(&root, build).map(|_| ())
         }
         _ => {
-            eprintln!("usage: cargo xtask <test|demo|setup|build-widget>");
+            eprintln!("usage: cargo xtask <test|demo|setup|bench-server|build-widget>");
             eprintln!("  test          install what is missing, then run every check and test");
             eprintln!("  test --quick  skip the Playwright and fuzz stages (for local iteration)");
             eprintln!("  demo          build the widget and serve the demo retailer page");
             eprintln!("  setup         only install what is missing");
+            eprintln!("  bench-server  wrk against the API on SQLite and PostgreSQL vs a bare handler");
             eprintln!(
                 "  build-widget [--rust-codec]  build pkg/ (or pkg-rust-codec/ for the benchmark)"
             );

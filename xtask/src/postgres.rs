@@ -18,6 +18,10 @@ use crate::run::{cmd, output_of, step};
 /// Where Debian installs PostgreSQL's server binaries (`/usr/lib/postgresql/<major>/bin`).
 const DEBIAN_ROOT: &str = "/usr/lib/postgresql";
 
+/// Settings of the tests' cluster: nothing in it needs to survive a crash.
+const TEST_SETTINGS: &str =
+    "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200";
+
 /// The database the tests receive (they create one more per test next to it).
 const DATABASE: &str = "vitrine_test";
 
@@ -31,8 +35,18 @@ pub struct Cluster {
 }
 
 impl Cluster {
-    /// Creates and starts a cluster.
+    /// Creates and starts a cluster for the tests: no fsync (nothing in it outlives the run).
     pub fn start() -> Result<Self> {
+        Self::start_with(TEST_SETTINGS)
+    }
+
+    /// Creates and starts a cluster with PostgreSQL's durable defaults (fsync, synchronous
+    /// commit), as production would run it: for benchmarks.
+    pub fn start_durable() -> Result<Self> {
+        Self::start_with("-c max_connections=200")
+    }
+
+    fn start_with(settings: &str) -> Result<Self> {
         let bin = server_bin()?;
         let as_postgres = output_of(Command::new("id").arg("-u")).is_ok_and(|s| s.trim() == "0");
         let nanos = SystemTime::now()
@@ -65,8 +79,7 @@ impl Cluster {
             .args(["-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"])
             .stdout(std::process::Stdio::null()))?;
         let options = format!(
-            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off \
-             -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
+            "-p {port} -k {} -c listen_addresses=127.0.0.1 {settings}",
             cluster.dir.display()
         );
         cmd(cluster

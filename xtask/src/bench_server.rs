@@ -1,0 +1,208 @@
+//! `cargo xtask bench-server`: wrk (Debian's) on loopback against the authenticated,
+//! origin-checked, rate-limit-counted `POST /v1/widget/{key}/device-renders`, on SQLite and on
+//! PostgreSQL, beside a bare axum handler answering the same route in the same run.
+//!
+//! Each server is the release build, with its production defaults (JSON logs at `info`), a
+//! retailer whose limits are raised so that every request is admitted and counted (each request
+//! comes from another visitor through the trusted loopback proxy, as real traffic would), and
+//! PostgreSQL with its durable defaults (fsync and synchronous commit on). wrk runs one thread and
+//! 32 connections: on 2 cores, the load generator and the server share the machine.
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+
+use crate::run::{cargo, cmd, output_of, step, target_dir};
+use crate::{install, postgres};
+
+const ORIGIN: &str = "https://shop.example";
+const CONNECTIONS: &str = "32";
+const WARM_UP: &str = "3s";
+const DURATION: &str = "15s";
+
+/// One measured run.
+struct Measured {
+    name: String,
+    requests_per_second: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    errors: u64,
+}
+
+/// Runs the benchmark and prints a Markdown table for BENCHMARKS.md.
+pub fn run(root: &Path) -> Result<()> {
+    install::for_server_benchmark()?;
+    step("building the server and the bare handler (release)");
+    cmd(&mut cargo(
+        root,
+        &[
+            "build",
+            "--release",
+            "--locked",
+            "-p",
+            "vitrine-server",
+            "--bin",
+            "vitrine-server",
+            "--example",
+            "bare_handler",
+        ],
+    ))?;
+    let release = target_dir(root).join("release");
+    let server = release.join("vitrine-server");
+    let bare = release.join("examples/bare_handler");
+    let script = root.join("scripts/wrk-device-render.lua");
+    let cluster = postgres::Cluster::start_durable()?;
+    let data = tempfile_dir()?;
+
+    let mut results = Vec::new();
+    {
+        let address = free_address()?;
+        let child = Command::new(&bare)
+            .arg(address.to_string())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting the bare handler")?;
+        let guard = ChildGuard(child);
+        wait_for(address)?;
+        results.push(measure("bare axum handler", address, "pk_bare", &script)?);
+        drop(guard);
+    }
+    for (name, url) in [
+        (
+            "vitrine, SQLite",
+            format!("sqlite://{}", data.join("bench.db").display()),
+        ),
+        ("vitrine, PostgreSQL", cluster.url().to_owned()),
+    ] {
+        let env = [
+            ("VITRINE_DATA_DIR", data.display().to_string()),
+            ("VITRINE_DATABASE_URL", url),
+            ("VITRINE_TRUSTED_PROXIES", "127.0.0.1".to_owned()),
+        ];
+        let admin = |args: &[&str]| -> Result<String> {
+            output_of(Command::new(&server).arg("admin").args(args).envs(env.clone()))
+                .map(|s| s.trim().to_owned())
+        };
+        let id = admin(&["retailer", "add", "--name", "Benchmark"])?;
+        let key = admin(&["key", "add", &id])?;
+        admin(&["origin", "add", &id, ORIGIN])?;
+        admin(&[
+            "retailer",
+            "limits",
+            &id,
+            "--per-hour",
+            "1000000000",
+            "--per-day",
+            "1000000000",
+        ])?;
+        let address = free_address()?;
+        let child = Command::new(&server)
+            .arg("serve")
+            .envs(env.clone())
+            .env("VITRINE_LISTEN", address.to_string())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting vitrine-server")?;
+        let guard = ChildGuard(child);
+        wait_for(address)?;
+        results.push(measure(name, address, &key, &script)?);
+        drop(guard);
+    }
+    let _ = std::fs::remove_dir_all(&data);
+    drop(cluster);
+
+    let bare_rps = results[0].requests_per_second;
+    println!("\n| server | requests/s | vs bare | p50 | p99 | non-2xx |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for r in &results {
+        println!(
+            "| {} | {:.0} | {:.0}% | {:.2} ms | {:.2} ms | {} |",
+            r.name,
+            r.requests_per_second,
+            100.0 * r.requests_per_second / bare_rps,
+            r.p50_ms,
+            r.p99_ms,
+            r.errors
+        );
+    }
+    println!(
+        "\nwrk 1 thread, {CONNECTIONS} connections, {DURATION} after a {WARM_UP} warm-up; {} cores",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    if results.iter().any(|r| r.errors > 0) {
+        bail!("some requests were not answered with 2xx");
+    }
+    Ok(())
+}
+
+fn measure(name: &str, address: SocketAddr, key: &str, script: &Path) -> Result<Measured> {
+    step(&format!("wrk against {name} on {address}"));
+    let url = format!("http://{address}");
+    let wrk = |duration: &str| -> Result<String> {
+        output_of(
+            Command::new("wrk")
+                .args(["-t1", "-c", CONNECTIONS, "-d", duration, "--latency", "-s"])
+                .arg(script)
+                .arg(&url)
+                .env("VITRINE_BENCH_KEY", key)
+                .env("VITRINE_BENCH_ORIGIN", ORIGIN),
+        )
+    };
+    wrk(WARM_UP)?;
+    let output = wrk(DURATION)?;
+    eprintln!("{output}");
+    let line = output
+        .lines()
+        .find(|l| l.starts_with("BENCH "))
+        .context("wrk printed no BENCH line")?;
+    let field = |name: &str| -> Result<f64> {
+        line.split_whitespace()
+            .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
+            .and_then(|v| v.parse().ok())
+            .with_context(|| format!("no {name} in {line}"))
+    };
+    let requests = field("requests")?;
+    let duration_s = field("duration_us")? / 1e6;
+    Ok(Measured {
+        name: name.to_owned(),
+        requests_per_second: requests / duration_s,
+        p50_ms: field("p50_us")? / 1000.0,
+        p99_ms: field("p99_us")? / 1000.0,
+        errors: field("errors_status")? as u64,
+    })
+}
+
+/// Kills the child it holds when dropped (a process this command started, by its handle).
+struct ChildGuard(Child);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_address() -> Result<SocketAddr> {
+    let listener = TcpListener::bind("127.0.0.1:0").context("binding a probe socket")?;
+    Ok(listener.local_addr()?)
+}
+
+fn wait_for(address: SocketAddr) -> Result<()> {
+    let started = Instant::now();
+    while TcpStream::connect(address).is_err() {
+        if started.elapsed() > Duration::from_secs(30) {
+            bail!("nothing listens on {address} after 30 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok(())
+}
+
+fn tempfile_dir() -> Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("vitrine-bench-server-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
