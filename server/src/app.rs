@@ -27,7 +27,7 @@ use crate::logging;
 use crate::metrics::{self, Metrics};
 use crate::rate_limit::RateLimiter;
 use crate::storage::Storage;
-use crate::widget_guard::{self, GuardState};
+use crate::widget_guard::{self, GuardState, KeyCache};
 
 /// What every handler can reach. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -44,6 +44,8 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// How long a request may take, body included.
     pub request_timeout: Duration,
+    /// Recently resolved publishable keys (see [`widget_guard`]).
+    pub keys: Arc<KeyCache>,
 }
 
 /// The application, with its OpenAPI document served at `/openapi.json`.
@@ -76,6 +78,7 @@ pub fn api_router(state: &AppState) -> OpenApiRouter<AppState> {
     let guard = GuardState {
         storage: state.storage.clone(),
         clock: Arc::clone(&state.clock),
+        keys: Arc::clone(&state.keys),
     };
     // The `options` routes exist so preflights reach the gate, which answers them itself.
     let widget = OpenApiRouter::new()

@@ -32,6 +32,8 @@ pub const DEFAULT_DATA_DIR: &str = "./data";
 pub const DEFAULT_MAX_BODY_BYTES: u64 = 20 * 1024 * 1024;
 /// Default request timeout.
 pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
+/// Default seconds a resolved publishable key is cached (revocations take effect within this).
+pub const DEFAULT_KEY_CACHE_SECS: u64 = 5;
 /// Default renders per (address, retailer) per hour.
 pub const DEFAULT_RATE_LIMIT_PER_HOUR: u32 = 10;
 /// Default renders per (address, retailer) per day.
@@ -49,6 +51,7 @@ const KEYS: &[(&str, &str)] = &[
     ("rate_limit_per_hour", "VITRINE_RATE_LIMIT_PER_HOUR"),
     ("rate_limit_per_day", "VITRINE_RATE_LIMIT_PER_DAY"),
     ("log_format", "VITRINE_LOG_FORMAT"),
+    ("key_cache_secs", "VITRINE_KEY_CACHE_SECS"),
 ];
 
 /// Why the configuration was refused.
@@ -107,6 +110,8 @@ pub struct RawConfig {
     pub rate_limit_per_day: Option<u32>,
     /// `log_format = "json"` or `"text"`.
     pub log_format: Option<String>,
+    /// `key_cache_secs = 5`.
+    pub key_cache_secs: Option<u64>,
     /// Where each set field came from, for error messages.
     #[serde(skip)]
     sources: BTreeMap<&'static str, String>,
@@ -128,6 +133,7 @@ impl fmt::Debug for RawConfig {
             .field("rate_limit_per_hour", &self.rate_limit_per_hour)
             .field("rate_limit_per_day", &self.rate_limit_per_day)
             .field("log_format", &self.log_format)
+            .field("key_cache_secs", &self.key_cache_secs)
             .finish()
     }
 }
@@ -179,6 +185,7 @@ impl RawConfig {
             "rate_limit_per_hour" => self.rate_limit_per_hour.is_some(),
             "rate_limit_per_day" => self.rate_limit_per_day.is_some(),
             "log_format" => self.log_format.is_some(),
+            "key_cache_secs" => self.key_cache_secs.is_some(),
             _ => false,
         }
     }
@@ -207,6 +214,7 @@ impl RawConfig {
                 }
                 "rate_limit_per_day" => self.rate_limit_per_day = Some(parse_number(var, &value)?),
                 "log_format" => self.log_format = Some(value),
+                "key_cache_secs" => self.key_cache_secs = Some(parse_number(var, &value)?),
                 _ => unreachable!("KEYS and this match list the same settings"),
             }
             self.sources.insert(key, var.to_owned());
@@ -347,6 +355,15 @@ impl RawConfig {
             }
         };
 
+        let key_cache = self.key_cache_secs.unwrap_or(DEFAULT_KEY_CACHE_SECS);
+        if key_cache > 300 {
+            return Err(self.invalid(
+                "key_cache_secs",
+                key_cache.to_string(),
+                "is out of range: from 0 (no caching) to 300 seconds",
+            ));
+        }
+
         Ok(Config {
             listen,
             database_url,
@@ -358,6 +375,7 @@ impl RawConfig {
             rate_limit_per_hour: per_hour,
             rate_limit_per_day: per_day,
             log_format,
+            key_cache: Duration::from_secs(key_cache),
         })
     }
 }
@@ -451,6 +469,8 @@ pub struct Config {
     pub rate_limit_per_day: u32,
     /// Log format.
     pub log_format: LogFormat,
+    /// How long a resolved publishable key is cached.
+    pub key_cache: Duration,
 }
 
 impl Config {

@@ -24,10 +24,13 @@ use vitrine_server::address_hash::AddressHashKey;
 use vitrine_server::app::{self, AppState};
 use vitrine_server::client_address::TrustedProxies;
 use vitrine_server::clock::{Clock, SystemClock};
-use vitrine_server::config::{DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_TIMEOUT_SECS};
+use vitrine_server::config::{
+    DEFAULT_KEY_CACHE_SECS, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_TIMEOUT_SECS,
+};
 use vitrine_server::metrics::Metrics;
 use vitrine_server::rate_limit::RateLimiter;
 use vitrine_server::storage::Storage;
+use vitrine_server::widget_guard::KeyCache;
 
 use crate::static_assets;
 use vitrine_server::shutdown;
@@ -91,6 +94,7 @@ pub async fn run(config: DemoConfig) -> Result<()> {
         clock,
         max_body_bytes: DEFAULT_MAX_BODY_BYTES as usize,
         request_timeout: Duration::from_secs(DEFAULT_REQUEST_TIMEOUT_SECS),
+        keys: Arc::new(KeyCache::new(Duration::from_secs(DEFAULT_KEY_CACHE_SECS))),
     };
     let state = Arc::new(DemoState {
         assets_dir: config.assets_dir,

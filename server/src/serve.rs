@@ -17,6 +17,7 @@ use crate::config::{Config, DatabaseUrl};
 use crate::metrics::Metrics;
 use crate::rate_limit::RateLimiter;
 use crate::storage::Storage;
+use crate::widget_guard::KeyCache;
 use crate::{shutdown, sweeper};
 
 /// Extra time, beyond the request timeout, that draining may take.
@@ -25,7 +26,7 @@ const DRAIN_GRACE: Duration = Duration::from_secs(5);
 /// Opens the configured database, creating the SQLite file (and its folder) if need be.
 pub async fn open_storage(config: &Config) -> Result<Storage> {
     if let DatabaseUrl::Sqlite(url) = &config.database_url
-        && let Some(path) = sqlite_path(url)
+        && let Some(path) = sqlite_path(url.as_str())
         && let Some(parent) = std::path::Path::new(path).parent()
         && !parent.as_os_str().is_empty()
     {
@@ -66,6 +67,7 @@ pub async fn run(config: Config) -> Result<()> {
         clock: Arc::clone(&clock),
         max_body_bytes: config.max_body_bytes,
         request_timeout: config.request_timeout,
+        keys: Arc::new(KeyCache::new(config.key_cache)),
     };
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await

@@ -14,11 +14,19 @@
 //! never `*`, and never allows credentials: the widget sends no cookies and we set none. Refusals
 //! at steps 1–2 carry no CORS headers at all.
 //!
+//! A key's holder, origins and limits are cached for a few seconds (`key_cache_secs`, default 5)
+//! so a busy widget does not cost two queries per request: revoking a key, removing an origin or
+//! changing limits takes effect within that time on every process. Unknown keys are cached too
+//! (so guessing keys does not reach the database every time); the cache holds at most
+//! [`KEY_CACHE_ENTRIES`] keys and is emptied when full.
+//!
 //! Hand-written rather than tower-http's `CorsLayer` because the decision needs the key's
 //! allowlist from the database: resolving it once, here, keeps the 401/403 decision and the CORS
 //! decision the same decision.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use axum::extract::{Path, Request, State};
 use axum::http::header::{
@@ -34,7 +42,7 @@ use crate::api::error::ApiError;
 use crate::clock::Clock;
 use crate::keys::PublishableKey;
 use crate::origins::{AllowedOrigin, is_allowed};
-use crate::storage::{Limits, RetailerId, Storage};
+use crate::storage::{KeyHolder, Limits, RetailerId, Storage};
 
 /// Methods the widget endpoints accept from a browser.
 const ALLOWED_METHODS: &str = "GET, POST";
@@ -45,6 +53,57 @@ const EXPOSED_HEADERS: &str = "retry-after";
 /// How long a browser may cache a preflight answer, in seconds. Short, so an origin removed from
 /// the allowlist stops working within minutes.
 const PREFLIGHT_MAX_AGE: &str = "600";
+
+/// The most keys the cache holds.
+pub const KEY_CACHE_ENTRIES: usize = 10_000;
+
+/// Recently resolved keys.
+#[derive(Debug)]
+pub struct KeyCache {
+    ttl: Duration,
+    entries: Mutex<HashMap<String, (Instant, Option<Arc<KeyHolder>>)>>,
+}
+
+impl KeyCache {
+    /// A cache keeping answers for `ttl` (zero: no caching).
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            ttl,
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    async fn resolve(
+        &self,
+        storage: &Storage,
+        key: &str,
+    ) -> Result<Option<Arc<KeyHolder>>, ApiError> {
+        if self.ttl.is_zero() {
+            return Ok(storage.resolve_publishable_key(key).await?.map(Arc::new));
+        }
+        if let Some((at, holder)) = self.lock().get(key)
+            && at.elapsed() < self.ttl
+        {
+            return Ok(holder.clone());
+        }
+        let holder = storage.resolve_publishable_key(key).await?.map(Arc::new);
+        let mut entries = self.lock();
+        if entries.len() >= KEY_CACHE_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(key.to_owned(), (Instant::now(), holder.clone()));
+        Ok(holder)
+    }
+
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, Option<Arc<KeyHolder>>)>> {
+        // A panic while holding the lock cannot leave the map inconsistent: take it anyway.
+        self.entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
 
 /// Who is calling a widget endpoint, established by [`admit`].
 #[derive(Debug, Clone)]
@@ -68,6 +127,8 @@ pub struct GuardState {
     pub storage: Storage,
     /// For security events' timestamps.
     pub clock: Arc<dyn Clock>,
+    /// Recently resolved keys.
+    pub keys: Arc<KeyCache>,
 }
 
 /// Middleware: admits a widget request or refuses it (see the module doc).
@@ -123,7 +184,7 @@ async fn check(
         state.record("unknown_key", None).await;
         return Err(ApiError::UnknownKey);
     };
-    let Some(holder) = state.storage.resolve_publishable_key(key.as_str()).await? else {
+    let Some(holder) = state.keys.resolve(&state.storage, key.as_str()).await? else {
         state.record("unknown_key", None).await;
         return Err(ApiError::UnknownKey);
     };

@@ -26,6 +26,7 @@ use vitrine_server::clock::ManualClock;
 use vitrine_server::metrics::Metrics;
 use vitrine_server::rate_limit::RateLimiter;
 use vitrine_server::storage::{Limits, RetailerId};
+use vitrine_server::widget_guard::KeyCache;
 
 const SHOP: &str = "https://shop.example";
 /// The peer every request comes from unless a test says otherwise.
@@ -67,6 +68,8 @@ async fn api(db: TestDb) -> Api {
         clock: clock.clone(),
         max_body_bytes: 64 * 1024,
         request_timeout: Duration::from_secs(2),
+        // No caching: the tests revoke keys and expect the next request to see it.
+        keys: Arc::new(KeyCache::new(Duration::ZERO)),
     };
     Api {
         app: router(state),

@@ -83,8 +83,13 @@ pub fn run(root: &Path) -> Result<()> {
             ("VITRINE_TRUSTED_PROXIES", "127.0.0.1".to_owned()),
         ];
         let admin = |args: &[&str]| -> Result<String> {
-            output_of(Command::new(&server).arg("admin").args(args).envs(env.clone()))
-                .map(|s| s.trim().to_owned())
+            output_of(
+                Command::new(&server)
+                    .arg("admin")
+                    .args(args)
+                    .envs(env.clone()),
+            )
+            .map(|s| s.trim().to_owned())
         };
         let id = admin(&["retailer", "add", "--name", "Benchmark"])?;
         let key = admin(&["key", "add", &id])?;

@@ -31,7 +31,10 @@ pub fn everything(root: &Path) -> Result<()> {
 
 /// What `cargo xtask bench-server` needs besides the test tools.
 pub fn for_server_benchmark() -> Result<()> {
-    debian_packages(&[("wrk", "/usr/bin/wrk"), ("postgresql", "/usr/lib/postgresql")])
+    debian_packages(&[
+        ("wrk", "/usr/bin/wrk"),
+        ("postgresql", "/usr/lib/postgresql"),
+    ])
 }
 
 /// What `cargo xtask demo` needs.

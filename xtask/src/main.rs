@@ -42,7 +42,9 @@ fn main() -> Result<()> {
             eprintln!("  test --quick  skip the Playwright and fuzz stages (for local iteration)");
             eprintln!("  demo          build the widget and serve the demo retailer page");
             eprintln!("  setup         only install what is missing");
-            eprintln!("  bench-server  wrk against the API on SQLite and PostgreSQL vs a bare handler");
+            eprintln!(
+                "  bench-server  wrk against the API on SQLite and PostgreSQL vs a bare handler"
+            );
             eprintln!(
                 "  build-widget [--rust-codec]  build pkg/ (or pkg-rust-codec/ for the benchmark)"
             );

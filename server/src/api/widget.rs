@@ -97,11 +97,13 @@ pub async fn device_render(
     let product = valid_product(&request.product)?;
     let admitted = state
         .rate_limiter
-        .admit(caller.retailer, caller.limits, peer, &headers)
-        .await?;
-    state
-        .storage
-        .record_render(caller.retailer, product, state.clock.now())
+        .admit(
+            caller.retailer,
+            caller.limits,
+            peer,
+            &headers,
+            Some(product),
+        )
         .await?;
     Ok((
         StatusCode::CREATED,

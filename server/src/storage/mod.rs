@@ -37,6 +37,8 @@
 //! would only cost time on every API call. Publishable keys are public by design and stored as
 //! they are.
 
+use std::collections::{BTreeSet, HashMap};
+use std::fmt::Write as _;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -685,8 +687,7 @@ impl Storage {
     // ---- rate limits ----
 
     /// Counts one render for `address_hash` (an HMAC of the visitor's address, never the address)
-    /// against the hour and day windows containing `now`, if both have room. See the module doc
-    /// for why this is exact under concurrency on both databases.
+    /// against the hour and day windows containing `now`, if both have room: a batch of one.
     pub async fn increment_and_check(
         &self,
         retailer: RetailerId,
@@ -694,81 +695,160 @@ impl Storage {
         now: UnixSeconds,
         limits: Limits,
     ) -> Result<Decision, StorageError> {
+        let request = CountRequest {
+            retailer,
+            address_hash: address_hash.to_vec(),
+            limits,
+            product: None,
+        };
+        let mut decisions = self
+            .count_batch(std::slice::from_ref(&request), now)
+            .await?;
+        decisions.pop().ok_or(StorageError::NoSuchRetailer)
+    }
+
+    /// Counts a batch of renders in one transaction (see the module doc), in the order given,
+    /// and records a render event for each allowed request that names a product. Returns one
+    /// decision per request.
+    pub async fn count_batch(
+        &self,
+        requests: &[CountRequest],
+        now: UnixSeconds,
+    ) -> Result<Vec<Decision>, StorageError> {
+        if requests.is_empty() {
+            return Ok(Vec::new());
+        }
         let hour_start = now - now.rem_euclid(HOUR);
         let day_start = now - now.rem_euclid(DAY);
-        // Create-or-lock, unchanged: returns the current count and holds the row's write lock.
-        const LOCK: &str = "INSERT INTO rate_limit_counters \
-             (retailer_id, address_hash, window_kind, window_start, count) \
-             VALUES ($1, $2, $3, $4, 0) \
-             ON CONFLICT (retailer_id, address_hash, window_kind, window_start) \
-             DO UPDATE SET count = rate_limit_counters.count RETURNING count";
-        const BUMP: &str = "UPDATE rate_limit_counters SET count = count + 1 \
-             WHERE retailer_id = $1 AND address_hash = $2 AND window_kind = $3 \
-             AND window_start = $4";
+        // Every subject's rows, in one global order (subject, then hour before day), so that
+        // concurrent batches in several processes lock in the same order and cannot deadlock.
+        let subjects: BTreeSet<(i64, &[u8])> = requests
+            .iter()
+            .map(|r| (r.retailer.0, r.address_hash.as_slice()))
+            .collect();
+        let rows: Vec<CounterRow<'_>> = subjects
+            .iter()
+            .flat_map(|&(retailer, hash)| {
+                [("hour", hour_start), ("day", day_start)].map(|(kind, start)| CounterRow {
+                    retailer,
+                    hash,
+                    kind,
+                    start,
+                })
+            })
+            .collect();
+        let lock_sql = counter_upsert_sql(rows.len(), "rate_limit_counters.count", true);
         macro_rules! body {
             ($tx:ident) => {{
-                let hour: i64 = sqlx::query_scalar(LOCK)
-                    .bind(retailer.0)
-                    .bind(address_hash)
-                    .bind("hour")
-                    .bind(hour_start)
-                    .fetch_one(&mut *$tx)
-                    .await?;
-                let day: i64 = sqlx::query_scalar(LOCK)
-                    .bind(retailer.0)
-                    .bind(address_hash)
-                    .bind("day")
-                    .bind(day_start)
-                    .fetch_one(&mut *$tx)
-                    .await?;
-                let hour_full = hour >= limits.per_hour;
-                let day_full = day >= limits.per_day;
-                if !hour_full && !day_full {
-                    for (kind, start) in [("hour", hour_start), ("day", day_start)] {
-                        sqlx::query(BUMP)
-                            .bind(retailer.0)
-                            .bind(address_hash)
-                            .bind(kind)
-                            .bind(start)
-                            .execute(&mut *$tx)
-                            .await?;
+                let mut lock = sqlx::query_as::<_, (i64, Vec<u8>, String, i64)>(&lock_sql);
+                for row in &rows {
+                    lock = lock
+                        .bind(row.retailer)
+                        .bind(row.hash)
+                        .bind(row.kind)
+                        .bind(row.start)
+                        .bind(0_i64);
+                }
+                let current: HashMap<(i64, Vec<u8>, String), i64> = lock
+                    .fetch_all(&mut *$tx)
+                    .await?
+                    .into_iter()
+                    .map(|(retailer, hash, kind, count)| ((retailer, hash, kind), count))
+                    .collect();
+                let mut counts: Vec<(i64, i64)> = rows
+                    .chunks(2)
+                    .map(|pair| {
+                        let get = |row: &CounterRow<'_>| {
+                            current
+                                .get(&(row.retailer, row.hash.to_vec(), row.kind.to_owned()))
+                                .copied()
+                                .unwrap_or(0)
+                        };
+                        (get(&pair[0]), get(&pair[1]))
+                    })
+                    .collect();
+                let before = counts.clone();
+                let index: HashMap<(i64, &[u8]), usize> =
+                    subjects.iter().enumerate().map(|(i, &s)| (s, i)).collect();
+                let decisions: Vec<Decision> = requests
+                    .iter()
+                    .map(|request| {
+                        let slot = index[&(request.retailer.0, request.address_hash.as_slice())];
+                        decide(
+                            &mut counts[slot],
+                            request.limits,
+                            now,
+                            hour_start,
+                            day_start,
+                        )
+                    })
+                    .collect();
+                let changed: Vec<(usize, &(i64, i64))> = counts
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, c)| **c != before[*i])
+                    .collect();
+                if !changed.is_empty() {
+                    let set_sql = counter_upsert_sql(2 * changed.len(), "excluded.count", false);
+                    let mut set = sqlx::query(&set_sql);
+                    for &(slot, &(hour, day)) in &changed {
+                        for (row, count) in [(&rows[2 * slot], hour), (&rows[2 * slot + 1], day)] {
+                            set = set
+                                .bind(row.retailer)
+                                .bind(row.hash)
+                                .bind(row.kind)
+                                .bind(row.start)
+                                .bind(count);
+                        }
                     }
+                    set.execute(&mut *$tx).await?;
+                }
+                let events: Vec<(i64, &str)> = requests
+                    .iter()
+                    .zip(&decisions)
+                    .filter(|(_, d)| d.allowed)
+                    .filter_map(|(r, _)| r.product.as_deref().map(|p| (r.retailer.0, p)))
+                    .collect();
+                if !events.is_empty() {
+                    let mut sql = String::from(
+                        "INSERT INTO render_events (retailer_id, product, created_at) VALUES ",
+                    );
+                    for i in 0..events.len() {
+                        let n = 3 * i;
+                        let _ = write!(
+                            sql,
+                            "{}(${}, ${}, ${})",
+                            if i == 0 { "" } else { ", " },
+                            n + 1,
+                            n + 2,
+                            n + 3
+                        );
+                    }
+                    let mut insert = sqlx::query(&sql);
+                    for (retailer, product) in &events {
+                        insert = insert.bind(*retailer).bind(*product).bind(now);
+                    }
+                    insert.execute(&mut *$tx).await?;
                 }
                 $tx.commit().await?;
-                let bump = i64::from(!hour_full && !day_full);
-                (hour_full, day_full, hour + bump, day + bump)
+                decisions
             }};
         }
-        let (hour_full, day_full, used_this_hour, used_today) = match &self.pool {
+        Ok(match &self.pool {
             Pool::Sqlite(pool) => {
                 let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
                 body!(tx)
             }
             Pool::Postgres(pool) => {
                 let mut tx = pool.begin().await?;
+                // Counters are abuse protection, not records: a crash may lose the last moments
+                // of counts, and in exchange a commit does not wait for the WAL to reach disk.
+                // (Exactness is unaffected: it comes from the row locks, not from durability.)
+                sqlx::query("SET LOCAL synchronous_commit = off")
+                    .execute(&mut *tx)
+                    .await?;
                 body!(tx)
             }
-        };
-        if !hour_full && !day_full {
-            return Ok(Decision {
-                allowed: true,
-                retry_after: None,
-                used_this_hour,
-                used_today,
-            });
-        }
-        let mut wait = 0;
-        if hour_full {
-            wait = wait.max(hour_start + HOUR - now);
-        }
-        if day_full {
-            wait = wait.max(day_start + DAY - now);
-        }
-        Ok(Decision {
-            allowed: false,
-            retry_after: Some(wait),
-            used_this_hour,
-            used_today,
         })
     }
 
@@ -912,6 +992,95 @@ impl Storage {
             .await
             .and_then(|row| row.try_get::<i64, _>(0)))?;
         Ok(value)
+    }
+}
+
+/// One render to count, for [`Storage::count_batch`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CountRequest {
+    /// The retailer.
+    pub retailer: RetailerId,
+    /// The keyed hash of the visitor's address (never the address).
+    pub address_hash: Vec<u8>,
+    /// The retailer's limits.
+    pub limits: Limits,
+    /// The product, recorded as a render event if the request is allowed.
+    pub product: Option<String>,
+}
+
+/// A counter row of a batch.
+struct CounterRow<'a> {
+    retailer: i64,
+    hash: &'a [u8],
+    kind: &'static str,
+    start: i64,
+}
+
+/// `INSERT INTO rate_limit_counters … VALUES (…) × rows ON CONFLICT DO UPDATE SET count = <set>`.
+/// With `set` = the row's own count it creates missing rows at 0 and locks every row, returning
+/// the current counts; with `excluded.count` it writes new counts into rows already locked.
+fn counter_upsert_sql(rows: usize, set: &str, returning: bool) -> String {
+    let mut sql = String::from(
+        "INSERT INTO rate_limit_counters \
+         (retailer_id, address_hash, window_kind, window_start, count) VALUES ",
+    );
+    for i in 0..rows {
+        let n = 5 * i;
+        let _ = write!(
+            sql,
+            "{}(${}, ${}, ${}, ${}, ${})",
+            if i == 0 { "" } else { ", " },
+            n + 1,
+            n + 2,
+            n + 3,
+            n + 4,
+            n + 5
+        );
+    }
+    let _ = write!(
+        sql,
+        " ON CONFLICT (retailer_id, address_hash, window_kind, window_start) \
+         DO UPDATE SET count = {set}"
+    );
+    if returning {
+        sql.push_str(" RETURNING retailer_id, address_hash, window_kind, count");
+    }
+    sql
+}
+
+/// Decides one request against its subject's current (hour, day) counts, counting it if allowed.
+/// A refused request changes nothing.
+pub fn decide(
+    counts: &mut (i64, i64),
+    limits: Limits,
+    now: UnixSeconds,
+    hour_start: UnixSeconds,
+    day_start: UnixSeconds,
+) -> Decision {
+    let hour_full = counts.0 >= limits.per_hour;
+    let day_full = counts.1 >= limits.per_day;
+    if !hour_full && !day_full {
+        counts.0 += 1;
+        counts.1 += 1;
+        return Decision {
+            allowed: true,
+            retry_after: None,
+            used_this_hour: counts.0,
+            used_today: counts.1,
+        };
+    }
+    let mut wait = 0;
+    if hour_full {
+        wait = wait.max(hour_start + HOUR - now);
+    }
+    if day_full {
+        wait = wait.max(day_start + DAY - now);
+    }
+    Decision {
+        allowed: false,
+        retry_after: Some(wait),
+        used_this_hour: counts.0,
+        used_today: counts.1,
     }
 }
 
