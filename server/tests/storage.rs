@@ -13,7 +13,7 @@ mod common;
 use common::{DAY, HOUR, T0, TestDb, sqlite};
 use vitrine_server::clock::{Clock, ManualClock};
 use vitrine_server::storage::{
-    Limits, RETAILER_TABLES, RetentionPolicy, Storage, StorageError, SweepReport,
+    CountRequest, Limits, RETAILER_TABLES, RetentionPolicy, Storage, StorageError, SweepReport,
 };
 
 on_both!(
@@ -25,6 +25,7 @@ on_both!(
     retailers_are_isolated,
     rate_limit_exact_under_concurrency,
     refused_requests_consume_nothing,
+    a_batch_counts_in_order_and_records_allowed_renders,
     rate_limit_windows_roll_over,
     sweep_deletes_exactly_what_is_past_retention,
     delete_retailer_leaves_nothing,
@@ -353,6 +354,62 @@ async fn rate_limit_exact_under_concurrency(db: TestDb) {
             .expect("sum"),
         1_000
     );
+}
+
+async fn a_batch_counts_in_order_and_records_allowed_renders(db: TestDb) {
+    let s = &db.storage;
+    let a = s.create_retailer("A", T0).await.expect("A");
+    let b = s.create_retailer("B", T0).await.expect("B");
+    let tight = Limits {
+        per_hour: 3,
+        per_day: 5,
+    };
+    let request = |retailer, visitor: u8, product: Option<&str>| CountRequest {
+        retailer,
+        address_hash: vec![visitor; 32],
+        limits: tight,
+        product: product.map(str::to_owned),
+    };
+    // One batch: visitor 1 at A five times (3 allowed, in order), visitor 1 at B twice (its own
+    // allowance), visitor 2 at A once without a product.
+    let batch = vec![
+        request(a, 1, Some("rug")),
+        request(b, 1, Some("lamp")),
+        request(a, 1, Some("rug")),
+        request(a, 2, None),
+        request(a, 1, Some("sofa")),
+        request(a, 1, Some("refused")),
+        request(b, 1, Some("lamp")),
+        request(a, 1, Some("refused")),
+    ];
+    let decisions = s.count_batch(&batch, T0 + 60).await.expect("batch");
+    let allowed: Vec<bool> = decisions.iter().map(|d| d.allowed).collect();
+    assert_eq!(allowed, [true, true, true, true, true, false, true, false]);
+    assert_eq!(decisions[4].used_this_hour, 3);
+    assert_eq!(decisions[5].retry_after, Some(HOUR - 60));
+    assert_eq!(decisions[6].used_this_hour, 2);
+    // Render events: one per allowed request naming a product, none for the refused.
+    assert_eq!(
+        s.scalar_for_tests("SELECT COUNT(*) FROM render_events")
+            .await
+            .expect("count"),
+        5
+    );
+    assert_eq!(
+        s.scalar_for_tests("SELECT COUNT(*) FROM render_events WHERE product = 'refused'")
+            .await
+            .expect("count"),
+        0
+    );
+    // A second batch continues from the stored counts: the day (5) runs out for visitor 1 at A
+    // in the next hour after two more.
+    let next = vec![request(a, 1, None); 3];
+    let decisions = s.count_batch(&next, T0 + HOUR).await.expect("batch");
+    let allowed: Vec<bool> = decisions.iter().map(|d| d.allowed).collect();
+    assert_eq!(allowed, [true, true, false]);
+    assert_eq!(decisions[2].retry_after, Some(DAY - HOUR));
+    // An empty batch is nothing.
+    assert!(s.count_batch(&[], T0).await.expect("empty").is_empty());
 }
 
 async fn refused_requests_consume_nothing(db: TestDb) {
