@@ -12,19 +12,24 @@
 //! exactness under concurrency is decided.
 //!
 //! # Exact rate limits
-//! [`Storage::increment_and_check`] counts a request against an hour window and a day window. A
-//! refused request consumes nothing in either window; an allowed one consumes one in both. In one
-//! transaction it (1) upserts both counter rows *without changing them*
-//! (`ON CONFLICT DO UPDATE SET count = count`), which creates missing rows and takes each row's
-//! write lock, returning the current counts, (2) compares both counts with the limits, and (3) only
-//! if both are below, adds one to both rows, then commits.
+//! One row per (retailer, visitor address hash) holds the visitor's current hour and day windows
+//! and their counts. [`Storage::count_batch`] counts a batch of renders (the rate limiter queues
+//! concurrent requests into batches) in one transaction:
+//! 1. a multi-row upsert that changes nothing (`ON CONFLICT DO UPDATE SET count = count`) creates
+//!    missing rows and takes every row's write lock, returning what is stored;
+//! 2. each request, in arrival order, is allowed if both windows have room (a window that has
+//!    ended counts zero) and then counted, or refused and counts nothing;
+//! 3. the changed rows are written back, the allowed renders' events inserted, and it commits.
 //! - On SQLite the transaction starts with `BEGIN IMMEDIATE`: it takes the database's write lock
-//!   up front, so writers are serialised and the read-compare-write cannot interleave
+//!   up front, so writers are serialised and the read-decide-write cannot interleave
 //!   (`busy_timeout` makes contenders wait instead of failing).
 //! - On PostgreSQL (READ COMMITTED) the upsert locks each row (a concurrent insert of the same key
 //!   waits for the first to commit, then takes the update path and locks the row), so the counts
-//!   read in step (1) cannot change before commit. Every transaction locks the hour row before the
-//!   day row, so two transactions cannot deadlock over them.
+//!   read in step 1 cannot change before commit. Every batch locks its rows in one global order
+//!   (retailer, then hash), so concurrent batches — in one process or several — cannot deadlock.
+//!   The counting transaction commits with `synchronous_commit = off` (see `count_batch`).
+//! - A batch is three statements whatever its size (rows padded to a few fixed shapes, so each
+//!   connection prepares them once and reuses them).
 //!
 //! # Scoping
 //! Every statement that touches a retailer's data takes a [`RetailerId`] and filters on it; a key,
@@ -718,115 +723,127 @@ impl Storage {
         if requests.is_empty() {
             return Ok(Vec::new());
         }
-        let hour_start = now - now.rem_euclid(HOUR);
-        let day_start = now - now.rem_euclid(DAY);
-        // Every subject's rows, in one global order (subject, then hour before day), so that
-        // concurrent batches in several processes lock in the same order and cannot deadlock.
-        let subjects: BTreeSet<(i64, &[u8])> = requests
+        let windows = Windows::at(now);
+        // Distinct visitors, in one global order, so that concurrent batches (in several
+        // processes too) lock rows in the same order and cannot deadlock.
+        let subjects: Vec<(i64, &[u8])> = requests
             .iter()
             .map(|r| (r.retailer.0, r.address_hash.as_slice()))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
             .collect();
-        let rows: Vec<CounterRow<'_>> = subjects
-            .iter()
-            .flat_map(|&(retailer, hash)| {
-                [("hour", hour_start), ("day", day_start)].map(|(kind, start)| CounterRow {
-                    retailer,
-                    hash,
-                    kind,
-                    start,
-                })
-            })
-            .collect();
-        let lock_sql = counter_upsert_sql(rows.len(), "rate_limit_counters.count", true);
         macro_rules! body {
             ($tx:ident) => {{
-                let mut lock = sqlx::query_as::<_, (i64, Vec<u8>, String, i64)>(&lock_sql);
-                for row in &rows {
-                    lock = lock
-                        .bind(row.retailer)
-                        .bind(row.hash)
-                        .bind(row.kind)
-                        .bind(row.start)
-                        .bind(0_i64);
+                // 1. Create missing rows (empty, at the current windows) and lock every row,
+                //    reading what is stored.
+                let mut stored: HashMap<(i64, Vec<u8>), CounterState> = HashMap::new();
+                for chunk in subjects.chunks(MAX_ROWS) {
+                    let rows = padded(chunk.len());
+                    let sql = counter_upsert_sql(rows, LOCK_ROWS);
+                    let mut lock = sqlx::query_as::<_, (i64, Vec<u8>, i64, i64, i64, i64)>(&sql);
+                    for &(retailer, hash) in chunk {
+                        lock = lock
+                            .bind(Some(retailer))
+                            .bind(Some(hash))
+                            .bind(Some(windows.hour_start))
+                            .bind(Some(0_i64))
+                            .bind(Some(windows.day_start))
+                            .bind(Some(0_i64));
+                    }
+                    for _ in chunk.len()..rows {
+                        lock = lock
+                            .bind(None::<i64>)
+                            .bind(None::<&[u8]>)
+                            .bind(None::<i64>)
+                            .bind(None::<i64>)
+                            .bind(None::<i64>)
+                            .bind(None::<i64>);
+                    }
+                    for (retailer, hash, hour_start, hour_count, day_start, day_count) in
+                        lock.fetch_all(&mut *$tx).await?
+                    {
+                        stored.insert(
+                            (retailer, hash),
+                            CounterState {
+                                hour_start,
+                                hour_count,
+                                day_start,
+                                day_count,
+                            },
+                        );
+                    }
                 }
-                let current: HashMap<(i64, Vec<u8>, String), i64> = lock
-                    .fetch_all(&mut *$tx)
-                    .await?
-                    .into_iter()
-                    .map(|(retailer, hash, kind, count)| ((retailer, hash, kind), count))
-                    .collect();
-                let mut counts: Vec<(i64, i64)> = rows
-                    .chunks(2)
-                    .map(|pair| {
-                        let get = |row: &CounterRow<'_>| {
-                            current
-                                .get(&(row.retailer, row.hash.to_vec(), row.kind.to_owned()))
-                                .copied()
-                                .unwrap_or(0)
-                        };
-                        (get(&pair[0]), get(&pair[1]))
+                // 2. Decide every request in order against the counts as they stand.
+                let before: Vec<CounterState> = subjects
+                    .iter()
+                    .map(|&(retailer, hash)| {
+                        stored
+                            .get(&(retailer, hash.to_vec()))
+                            .copied()
+                            .unwrap_or_default()
+                            .current(windows)
                     })
                     .collect();
-                let before = counts.clone();
+                let mut after = before.clone();
                 let index: HashMap<(i64, &[u8]), usize> =
                     subjects.iter().enumerate().map(|(i, &s)| (s, i)).collect();
                 let decisions: Vec<Decision> = requests
                     .iter()
                     .map(|request| {
                         let slot = index[&(request.retailer.0, request.address_hash.as_slice())];
-                        decide(
-                            &mut counts[slot],
-                            request.limits,
-                            now,
-                            hour_start,
-                            day_start,
-                        )
+                        after[slot].decide(request.limits, now)
                     })
                     .collect();
-                let changed: Vec<(usize, &(i64, i64))> = counts
+                // 3. Write back the rows that changed.
+                let changed: Vec<((i64, &[u8]), CounterState)> = subjects
                     .iter()
-                    .enumerate()
-                    .filter(|(i, c)| **c != before[*i])
+                    .zip(before.iter().zip(&after))
+                    .filter(|(_, (b, a))| b != a)
+                    .map(|(&s, (_, &a))| (s, a))
                     .collect();
-                if !changed.is_empty() {
-                    let set_sql = counter_upsert_sql(2 * changed.len(), "excluded.count", false);
-                    let mut set = sqlx::query(&set_sql);
-                    for &(slot, &(hour, day)) in &changed {
-                        for (row, count) in [(&rows[2 * slot], hour), (&rows[2 * slot + 1], day)] {
-                            set = set
-                                .bind(row.retailer)
-                                .bind(row.hash)
-                                .bind(row.kind)
-                                .bind(row.start)
-                                .bind(count);
-                        }
+                for chunk in changed.chunks(MAX_ROWS) {
+                    let rows = padded(chunk.len());
+                    let sql = counter_upsert_sql(rows, WRITE_ROWS);
+                    let mut write = sqlx::query(&sql);
+                    for &((retailer, hash), state) in chunk {
+                        write = write
+                            .bind(Some(retailer))
+                            .bind(Some(hash))
+                            .bind(Some(state.hour_start))
+                            .bind(Some(state.hour_count))
+                            .bind(Some(state.day_start))
+                            .bind(Some(state.day_count));
                     }
-                    set.execute(&mut *$tx).await?;
+                    for _ in chunk.len()..rows {
+                        write = write
+                            .bind(None::<i64>)
+                            .bind(None::<&[u8]>)
+                            .bind(None::<i64>)
+                            .bind(None::<i64>)
+                            .bind(None::<i64>)
+                            .bind(None::<i64>);
+                    }
+                    write.execute(&mut *$tx).await?;
                 }
+                // 4. Render events of the allowed requests.
                 let events: Vec<(i64, &str)> = requests
                     .iter()
                     .zip(&decisions)
                     .filter(|(_, d)| d.allowed)
                     .filter_map(|(r, _)| r.product.as_deref().map(|p| (r.retailer.0, p)))
                     .collect();
-                if !events.is_empty() {
-                    let mut sql = String::from(
-                        "INSERT INTO render_events (retailer_id, product, created_at) VALUES ",
-                    );
-                    for i in 0..events.len() {
-                        let n = 3 * i;
-                        let _ = write!(
-                            sql,
-                            "{}(${}, ${}, ${})",
-                            if i == 0 { "" } else { ", " },
-                            n + 1,
-                            n + 2,
-                            n + 3
-                        );
-                    }
+                for chunk in events.chunks(MAX_ROWS) {
+                    let rows = padded(chunk.len());
+                    let sql = render_events_insert_sql(rows);
                     let mut insert = sqlx::query(&sql);
-                    for (retailer, product) in &events {
-                        insert = insert.bind(*retailer).bind(*product).bind(now);
+                    for &(retailer, product) in chunk {
+                        insert = insert.bind(Some(retailer)).bind(Some(product)).bind(Some(now));
+                    }
+                    for _ in chunk.len()..rows {
+                        insert = insert
+                            .bind(None::<i64>)
+                            .bind(None::<&str>)
+                            .bind(None::<i64>);
                     }
                     insert.execute(&mut *$tx).await?;
                 }
@@ -945,7 +962,7 @@ impl Storage {
         for (table, column, retention, slot) in [
             (
                 "rate_limit_counters",
-                "window_start",
+                "hour_start",
                 policy.rate_limit_counters,
                 &mut report.rate_limit_counters,
             ),
@@ -1008,79 +1025,156 @@ pub struct CountRequest {
     pub product: Option<String>,
 }
 
-/// A counter row of a batch.
-struct CounterRow<'a> {
-    retailer: i64,
-    hash: &'a [u8],
-    kind: &'static str,
-    start: i64,
+/// The hour and day windows containing a moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Windows {
+    /// Start of the clock hour.
+    pub hour_start: UnixSeconds,
+    /// Start of the UTC day.
+    pub day_start: UnixSeconds,
 }
 
-/// `INSERT INTO rate_limit_counters … VALUES (…) × rows ON CONFLICT DO UPDATE SET count = <set>`.
-/// With `set` = the row's own count it creates missing rows at 0 and locks every row, returning
-/// the current counts; with `excluded.count` it writes new counts into rows already locked.
-fn counter_upsert_sql(rows: usize, set: &str, returning: bool) -> String {
+impl Windows {
+    /// The windows containing `now`.
+    pub fn at(now: UnixSeconds) -> Self {
+        Self {
+            hour_start: now - now.rem_euclid(HOUR),
+            day_start: now - now.rem_euclid(DAY),
+        }
+    }
+}
+
+/// A visitor's counter row.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CounterState {
+    /// Start of the hour window counted in `hour_count`.
+    pub hour_start: UnixSeconds,
+    /// Renders in that hour.
+    pub hour_count: i64,
+    /// Start of the day window counted in `day_count`.
+    pub day_start: UnixSeconds,
+    /// Renders in that day.
+    pub day_count: i64,
+}
+
+impl CounterState {
+    /// The row as it applies at `windows`: a window that has ended counts nothing. A stored window
+    /// *later* than ours (another process's clock is ahead) is kept as it is, so clock skew
+    /// between processes can never reset a count.
+    pub fn current(self, windows: Windows) -> Self {
+        let (hour_start, hour_count) = if self.hour_start >= windows.hour_start {
+            (self.hour_start, self.hour_count)
+        } else {
+            (windows.hour_start, 0)
+        };
+        let (day_start, day_count) = if self.day_start >= windows.day_start {
+            (self.day_start, self.day_count)
+        } else {
+            (windows.day_start, 0)
+        };
+        Self {
+            hour_start,
+            hour_count,
+            day_start,
+            day_count,
+        }
+    }
+
+    /// Decides one request, counting it if allowed. A refused request changes nothing.
+    pub fn decide(&mut self, limits: Limits, now: UnixSeconds) -> Decision {
+        let hour_full = self.hour_count >= limits.per_hour;
+        let day_full = self.day_count >= limits.per_day;
+        if !hour_full && !day_full {
+            self.hour_count += 1;
+            self.day_count += 1;
+            return Decision {
+                allowed: true,
+                retry_after: None,
+                used_this_hour: self.hour_count,
+                used_today: self.day_count,
+            };
+        }
+        let mut wait = 0;
+        if hour_full {
+            wait = wait.max(self.hour_start + HOUR - now);
+        }
+        if day_full {
+            wait = wait.max(self.day_start + DAY - now);
+        }
+        Decision {
+            allowed: false,
+            retry_after: Some(wait.max(1)),
+            used_this_hour: self.hour_count,
+            used_today: self.day_count,
+        }
+    }
+}
+
+/// Statement sizes. A batch's rows go into one statement of the smallest of these sizes that
+/// holds them, the unused rows bound as NULL and filtered out by the statement: so each
+/// connection prepares four shapes of each statement once and reuses them, and a batch costs three
+/// statements whatever its size (with the worker-thread hop of SQLite and the round trip of
+/// PostgreSQL, the number of statements is what a batch costs).
+const ROW_SHAPES: [usize; 4] = [4, 16, 64, MAX_ROWS];
+/// The most rows in one statement.
+const MAX_ROWS: usize = 256;
+
+/// The statement size for `rows` rows (at most [`MAX_ROWS`]).
+fn padded(rows: usize) -> usize {
+    ROW_SHAPES
+        .into_iter()
+        .find(|&shape| shape >= rows)
+        .unwrap_or(MAX_ROWS)
+}
+
+/// Lock-and-read: creates missing rows (as bound) and locks every row without changing it.
+const LOCK_ROWS: &str = "DO UPDATE SET hour_count = rate_limit_counters.hour_count \
+     RETURNING retailer_id, address_hash, hour_start, hour_count, day_start, day_count";
+/// Write: stores the bound values into rows this transaction has locked.
+const WRITE_ROWS: &str = "DO UPDATE SET hour_start = excluded.hour_start, \
+     hour_count = excluded.hour_count, day_start = excluded.day_start, \
+     day_count = excluded.day_count";
+
+/// `INSERT INTO rate_limit_counters … SELECT … FROM (VALUES (…) × rows) WHERE not padding
+/// ON CONFLICT (…) <action>`. (`column1`… are the names both dialects give VALUES columns.)
+fn counter_upsert_sql(rows: usize, action: &str) -> String {
     let mut sql = String::from(
         "INSERT INTO rate_limit_counters \
-         (retailer_id, address_hash, window_kind, window_start, count) VALUES ",
+         (retailer_id, address_hash, hour_start, hour_count, day_start, day_count) \
+         SELECT column1, column2, column3, column4, column5, column6 FROM (VALUES ",
     );
-    for i in 0..rows {
-        let n = 5 * i;
-        let _ = write!(
-            sql,
-            "{}(${}, ${}, ${}, ${}, ${})",
-            if i == 0 { "" } else { ", " },
-            n + 1,
-            n + 2,
-            n + 3,
-            n + 4,
-            n + 5
-        );
-    }
+    push_placeholders(&mut sql, rows, 6);
     let _ = write!(
         sql,
-        " ON CONFLICT (retailer_id, address_hash, window_kind, window_start) \
-         DO UPDATE SET count = {set}"
+        ") AS v WHERE column1 IS NOT NULL ON CONFLICT (retailer_id, address_hash) {action}"
     );
-    if returning {
-        sql.push_str(" RETURNING retailer_id, address_hash, window_kind, count");
-    }
     sql
 }
 
-/// Decides one request against its subject's current (hour, day) counts, counting it if allowed.
-/// A refused request changes nothing.
-pub fn decide(
-    counts: &mut (i64, i64),
-    limits: Limits,
-    now: UnixSeconds,
-    hour_start: UnixSeconds,
-    day_start: UnixSeconds,
-) -> Decision {
-    let hour_full = counts.0 >= limits.per_hour;
-    let day_full = counts.1 >= limits.per_day;
-    if !hour_full && !day_full {
-        counts.0 += 1;
-        counts.1 += 1;
-        return Decision {
-            allowed: true,
-            retry_after: None,
-            used_this_hour: counts.0,
-            used_today: counts.1,
-        };
-    }
-    let mut wait = 0;
-    if hour_full {
-        wait = wait.max(hour_start + HOUR - now);
-    }
-    if day_full {
-        wait = wait.max(day_start + DAY - now);
-    }
-    Decision {
-        allowed: false,
-        retry_after: Some(wait),
-        used_this_hour: counts.0,
-        used_today: counts.1,
+/// `INSERT INTO render_events … SELECT … FROM (VALUES (…) × rows) WHERE not padding`.
+fn render_events_insert_sql(rows: usize) -> String {
+    let mut sql = String::from(
+        "INSERT INTO render_events (retailer_id, product, created_at) \
+         SELECT column1, column2, column3 FROM (VALUES ",
+    );
+    push_placeholders(&mut sql, rows, 3);
+    sql.push_str(") AS v WHERE column1 IS NOT NULL");
+    sql
+}
+
+/// `($1, $2, …), (…)`: `rows` tuples of `columns` numbered placeholders.
+fn push_placeholders(sql: &mut String, rows: usize, columns: usize) {
+    for row in 0..rows {
+        sql.push_str(if row == 0 { "(" } else { ", (" });
+        for column in 0..columns {
+            let _ = write!(
+                sql,
+                "{}${}",
+                if column == 0 { "" } else { ", " },
+                row * columns + column + 1
+            );
+        }
+        sql.push(')');
     }
 }
 
