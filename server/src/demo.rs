@@ -82,14 +82,18 @@ pub async fn run(config: DemoConfig) -> Result<()> {
     .context("cannot open the demo database")?;
     let publishable_key = seed_demo_retailer(&storage, &shop_origin).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let rate_limiter = RateLimiter::start(
+        &storage,
+        AddressHashKey::load_or_create(&config.data_dir)?,
+        TrustedProxies::none(),
+        Arc::clone(&clock),
+    )
+    .await
+    .context("cannot load the rate-limit counters")?;
+    let limiter = rate_limiter.clone();
     let api_state = AppState {
         storage: storage.clone(),
-        rate_limiter: Arc::new(RateLimiter::new(
-            storage.clone(),
-            AddressHashKey::load_or_create(&config.data_dir)?,
-            TrustedProxies::none(),
-            Arc::clone(&clock),
-        )),
+        rate_limiter: Arc::new(rate_limiter),
         metrics: Arc::new(Metrics::new()),
         clock,
         max_body_bytes: DEFAULT_MAX_BODY_BYTES as usize,
@@ -113,6 +117,9 @@ pub async fn run(config: DemoConfig) -> Result<()> {
     let (widget, shop) = tokio::join!(widget, shop);
     widget.context("widget origin")?;
     shop.context("shop origin")?;
+    if let Err(error) = limiter.flush().await {
+        tracing::error!(error = %error, "could not write the last rate-limit counts");
+    }
     storage.close().await;
     tracing::info!("demo stopped");
     Ok(())

@@ -23,6 +23,35 @@ use crate::{shutdown, sweeper};
 /// Extra time, beyond the request timeout, that draining may take.
 const DRAIN_GRACE: Duration = Duration::from_secs(5);
 
+/// Takes the exclusive lock that makes this process the only server on an SQLite database (it
+/// counts rate limits in memory, which is exact only if no other process counts beside it).
+/// Held until the returned file is dropped; `None` for PostgreSQL, which several processes share.
+pub fn lock_sqlite(config: &Config) -> Result<Option<std::fs::File>> {
+    let DatabaseUrl::Sqlite(url) = &config.database_url else {
+        return Ok(None);
+    };
+    let Some(path) = sqlite_path(url.as_str()) else {
+        return Ok(None);
+    };
+    let lock_path = format!("{path}.server-lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .with_context(|| format!("cannot open {lock_path}"))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "another vitrine-server is serving {path}: an SQLite database belongs to one server \
+             process (use PostgreSQL for several)"
+        ),
+        Err(std::fs::TryLockError::Error(error)) => {
+            Err(error).with_context(|| format!("cannot lock {lock_path}"))
+        }
+    }
+}
+
 /// Opens the configured database, creating the SQLite file (and its folder) if need be.
 pub async fn open_storage(config: &Config) -> Result<Storage> {
     if let DatabaseUrl::Sqlite(url) = &config.database_url
@@ -48,6 +77,7 @@ fn sqlite_path(url: &str) -> Option<&str> {
 
 /// Serves until a shutdown signal.
 pub async fn run(config: Config) -> Result<()> {
+    let _only_server = lock_sqlite(&config)?;
     let storage = open_storage(&config).await?;
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("cannot create {}", config.data_dir.display()))?;
@@ -55,20 +85,24 @@ pub async fn run(config: Config) -> Result<()> {
         .address_hash_key()
         .context("cannot load the address-hash secret")?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let rate_limiter = RateLimiter::start(
+        &storage,
+        address_key,
+        config.trusted_proxies.clone(),
+        Arc::clone(&clock),
+    )
+    .await
+    .context("cannot load the rate-limit counters")?;
     let state = AppState {
         storage: storage.clone(),
-        rate_limiter: Arc::new(RateLimiter::new(
-            storage.clone(),
-            address_key,
-            config.trusted_proxies.clone(),
-            Arc::clone(&clock),
-        )),
+        rate_limiter: Arc::new(rate_limiter),
         metrics: Arc::new(Metrics::new()),
         clock: Arc::clone(&clock),
         max_body_bytes: config.max_body_bytes,
         request_timeout: config.request_timeout,
         keys: Arc::new(KeyCache::new(config.key_cache)),
     };
+    let limiter = Arc::clone(&state.rate_limiter);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -96,6 +130,9 @@ pub async fn run(config: Config) -> Result<()> {
         () = deadline => tracing::warn!("in-flight requests did not finish in time; exiting"),
     }
     sweeper.abort();
+    if let Err(error) = limiter.flush().await {
+        tracing::error!(error = %error, "could not write the last rate-limit counts");
+    }
     storage.close().await;
     tracing::info!("stopped");
     Ok(())

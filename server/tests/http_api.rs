@@ -40,6 +40,7 @@ struct Api {
     db: TestDb,
     clock: Arc<ManualClock>,
     metrics: Arc<Metrics>,
+    limiter: Arc<RateLimiter>,
     retailer: RetailerId,
     key: String,
 }
@@ -56,14 +57,18 @@ async fn api(db: TestDb) -> Api {
         .await
         .unwrap();
     let metrics = Arc::new(Metrics::new());
+    let rate_limiter = RateLimiter::start(
+        &storage,
+        AddressHashKey::from_bytes(vec![7; 32]).unwrap(),
+        TrustedProxies::parse(["10.0.0.0/8"]).unwrap(),
+        clock.clone(),
+    )
+    .await
+    .unwrap();
+    let limiter = Arc::new(rate_limiter);
     let state = AppState {
         storage: storage.clone(),
-        rate_limiter: Arc::new(RateLimiter::new(
-            storage.clone(),
-            AddressHashKey::from_bytes(vec![7; 32]).unwrap(),
-            TrustedProxies::parse(["10.0.0.0/8"]).unwrap(),
-            clock.clone(),
-        )),
+        rate_limiter: Arc::clone(&limiter),
         metrics: Arc::clone(&metrics),
         clock: clock.clone(),
         max_body_bytes: 64 * 1024,
@@ -76,6 +81,7 @@ async fn api(db: TestDb) -> Api {
         db,
         clock,
         metrics,
+        limiter,
         retailer,
         key,
     }
@@ -332,14 +338,23 @@ async fn rate_limit_refuses_with_retry_after(db: TestDb) {
         metrics.contains(r#"vitrine_refusals_total{reason="rate_limited"} 2"#),
         "{metrics}"
     );
+    // (On SQLite the counts live in memory and are written behind: write them now.)
+    api.limiter.flush().await.unwrap();
     let counters = api
         .db
         .storage
         .scalar_for_tests("SELECT COUNT(*) FROM rate_limit_counters")
         .await
         .unwrap();
-    // One row per visitor, holding both windows.
+    // One row per visitor, holding both windows; a render event per allowed render.
     assert_eq!(counters, 2);
+    let renders = api
+        .db
+        .storage
+        .scalar_for_tests("SELECT COUNT(*) FROM render_events WHERE product = 'OAK-190'")
+        .await
+        .unwrap();
+    assert_eq!(renders, 21);
 }
 
 async fn rate_limits_are_per_retailer_and_adjustable(db: TestDb) {

@@ -411,7 +411,49 @@ async fn two_processes_sharing_postgres_count_exactly() {
     env.insert("VITRINE_ADDRESS_HASH_SECRET", SECRET.to_owned());
     let (_, key) = retailer(&env);
     let servers = [Server::start(&env), Server::start(&env)];
+    thousand_concurrent_requests_count_exactly(&servers, &key).await;
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_process_on_sqlite_counts_exactly_and_keeps_counts_across_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = sqlite_env(dir.path());
+    let (_, key) = retailer(&env);
+    let mut server = Server::start(&env);
+    thousand_concurrent_requests_count_exactly(std::slice::from_ref(&server), &key).await;
+    // A second server on the same SQLite file refuses to start (its counts would not be exact).
+    let second = command(&env)
+        .arg("serve")
+        .env("VITRINE_LISTEN", "127.0.0.1:0")
+        .output()
+        .unwrap();
+    assert!(!second.status.success());
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(stderr.contains("another vitrine-server"), "{stderr}");
+    // The counts are written on shutdown and read back at start: the limit still holds.
+    server.terminate();
+    assert!(server.wait(Duration::from_secs(20)).success());
+    let server = Server::start(&env);
+    let status = reqwest::Client::new()
+        .post(server.url(&format!("/v1/widget/{key}/device-renders")))
+        .header("origin", SHOP)
+        .header("x-forwarded-for", "198.51.100.7")
+        .header("content-type", "application/json")
+        .body(r#"{"product":"OAK-190"}"#)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(
+        status.as_u16(),
+        429,
+        "a restart handed out a fresh allowance"
+    );
+}
+
+/// 1,000 requests at once from 50 visitors (behind the trusted loopback proxy), spread over
+/// `servers`: exactly 10 per visitor are allowed.
+async fn thousand_concurrent_requests_count_exactly(servers: &[Server], key: &str) {
     const ADDRESSES: usize = 50;
     const REQUESTS: usize = 1_000;
     let client = reqwest::Client::builder()
@@ -422,7 +464,7 @@ async fn two_processes_sharing_postgres_count_exactly() {
     let mut tasks = tokio::task::JoinSet::new();
     for n in 0..REQUESTS {
         let visitor = format!("198.51.100.{}", n % ADDRESSES);
-        let url = servers[n % 2].url(&format!("/v1/widget/{key}/device-renders"));
+        let url = servers[n % servers.len()].url(&format!("/v1/widget/{key}/device-renders"));
         let client = client.clone();
         let barrier = Arc::clone(&barrier);
         tasks.spawn(async move {
@@ -455,8 +497,8 @@ async fn two_processes_sharing_postgres_count_exactly() {
         "not exactly 10 per address: {allowed:?}"
     );
     assert_eq!(refused, REQUESTS - 10 * ADDRESSES);
-    // Both processes served requests.
-    for server in &servers {
+    // Every process served requests.
+    for server in servers {
         let metrics = reqwest::get(server.url("/metrics"))
             .await
             .unwrap()

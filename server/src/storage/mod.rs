@@ -282,6 +282,64 @@ macro_rules! on_pool {
     };
 }
 
+/// Writes counter rows (`&[(retailer id, hash, CounterState)]`) into a transaction, skipping
+/// retailers deleted meanwhile: upserts of absolute values, in statements of fixed shapes.
+macro_rules! write_counter_rows {
+    ($tx:ident, $rows:expr) => {{
+        for chunk in $rows.chunks(MAX_ROWS) {
+            let rows = padded(chunk.len());
+            let sql = counter_upsert_sql(rows, WRITE_ROWS);
+            let mut write = sqlx::query(&sql);
+            for &(retailer, hash, state) in chunk {
+                let state: CounterState = state;
+                write = write
+                    .bind(Some(retailer))
+                    .bind(Some(hash))
+                    .bind(Some(state.hour_start))
+                    .bind(Some(state.hour_count))
+                    .bind(Some(state.day_start))
+                    .bind(Some(state.day_count));
+            }
+            for _ in chunk.len()..rows {
+                write = write
+                    .bind(None::<i64>)
+                    .bind(None::<&[u8]>)
+                    .bind(None::<i64>)
+                    .bind(None::<i64>)
+                    .bind(None::<i64>)
+                    .bind(None::<i64>);
+            }
+            write.execute(&mut *$tx).await?;
+        }
+    }};
+}
+
+/// Inserts render events (`&[(retailer id, product, created_at)]`) into a transaction, skipping
+/// retailers deleted meanwhile.
+macro_rules! insert_render_events {
+    ($tx:ident, $events:expr) => {{
+        for chunk in $events.chunks(MAX_ROWS) {
+            let rows = padded(chunk.len());
+            let sql = render_events_insert_sql(rows);
+            let mut insert = sqlx::query(&sql);
+            for &(retailer, product, at) in chunk {
+                let (retailer, product, at): (i64, &str, i64) = (retailer, product, at);
+                insert = insert
+                    .bind(Some(retailer))
+                    .bind(Some(product))
+                    .bind(Some(at));
+            }
+            for _ in chunk.len()..rows {
+                insert = insert
+                    .bind(None::<i64>)
+                    .bind(None::<&str>)
+                    .bind(None::<i64>);
+            }
+            insert.execute(&mut *$tx).await?;
+        }
+    }};
+}
+
 /// The database: cheap to clone (a pool handle).
 #[derive(Debug, Clone)]
 pub struct Storage {
@@ -794,59 +852,21 @@ impl Storage {
                         after[slot].decide(request.limits, now)
                     })
                     .collect();
-                // 3. Write back the rows that changed.
-                let changed: Vec<((i64, &[u8]), CounterState)> = subjects
+                // 3. Write back the rows that changed, and the allowed renders' events.
+                let changed: Vec<(i64, &[u8], CounterState)> = subjects
                     .iter()
                     .zip(before.iter().zip(&after))
                     .filter(|(_, (b, a))| b != a)
-                    .map(|(&s, (_, &a))| (s, a))
+                    .map(|(&(retailer, hash), (_, &a))| (retailer, hash, a))
                     .collect();
-                for chunk in changed.chunks(MAX_ROWS) {
-                    let rows = padded(chunk.len());
-                    let sql = counter_upsert_sql(rows, WRITE_ROWS);
-                    let mut write = sqlx::query(&sql);
-                    for &((retailer, hash), state) in chunk {
-                        write = write
-                            .bind(Some(retailer))
-                            .bind(Some(hash))
-                            .bind(Some(state.hour_start))
-                            .bind(Some(state.hour_count))
-                            .bind(Some(state.day_start))
-                            .bind(Some(state.day_count));
-                    }
-                    for _ in chunk.len()..rows {
-                        write = write
-                            .bind(None::<i64>)
-                            .bind(None::<&[u8]>)
-                            .bind(None::<i64>)
-                            .bind(None::<i64>)
-                            .bind(None::<i64>)
-                            .bind(None::<i64>);
-                    }
-                    write.execute(&mut *$tx).await?;
-                }
-                // 4. Render events of the allowed requests.
-                let events: Vec<(i64, &str)> = requests
+                write_counter_rows!($tx, changed);
+                let events: Vec<(i64, &str, i64)> = requests
                     .iter()
                     .zip(&decisions)
                     .filter(|(_, d)| d.allowed)
-                    .filter_map(|(r, _)| r.product.as_deref().map(|p| (r.retailer.0, p)))
+                    .filter_map(|(r, _)| r.product.as_deref().map(|p| (r.retailer.0, p, now)))
                     .collect();
-                for chunk in events.chunks(MAX_ROWS) {
-                    let rows = padded(chunk.len());
-                    let sql = render_events_insert_sql(rows);
-                    let mut insert = sqlx::query(&sql);
-                    for &(retailer, product) in chunk {
-                        insert = insert.bind(Some(retailer)).bind(Some(product)).bind(Some(now));
-                    }
-                    for _ in chunk.len()..rows {
-                        insert = insert
-                            .bind(None::<i64>)
-                            .bind(None::<&str>)
-                            .bind(None::<i64>);
-                    }
-                    insert.execute(&mut *$tx).await?;
-                }
+                insert_render_events!($tx, events);
                 $tx.commit().await?;
                 decisions
             }};
@@ -867,6 +887,76 @@ impl Storage {
                 body!(tx)
             }
         })
+    }
+
+    /// Counter rows whose day window starts at or after `day_start`: the ones that still count.
+    pub async fn load_counters(
+        &self,
+        day_start: UnixSeconds,
+    ) -> Result<Vec<StoredCounter>, StorageError> {
+        let rows: Vec<(i64, Vec<u8>, i64, i64, i64, i64)> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT retailer_id, address_hash, hour_start, hour_count, day_start, day_count \
+             FROM rate_limit_counters WHERE day_start >= $1",
+        )
+        .bind(day_start)
+        .fetch_all(pool)
+        .await)?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(retailer, address_hash, hour_start, hour_count, day_start, day_count)| {
+                    StoredCounter {
+                        retailer: RetailerId(retailer),
+                        address_hash,
+                        state: CounterState {
+                            hour_start,
+                            hour_count,
+                            day_start,
+                            day_count,
+                        },
+                    }
+                },
+            )
+            .collect())
+    }
+
+    /// Stores counter rows (absolute values, as counted in memory by the single process that owns
+    /// an SQLite database) and render events, in one transaction. Rows and events of retailers
+    /// deleted meanwhile are skipped.
+    pub async fn store_counts(
+        &self,
+        counters: &[StoredCounter],
+        events: &[(RetailerId, String, UnixSeconds)],
+    ) -> Result<(), StorageError> {
+        if counters.is_empty() && events.is_empty() {
+            return Ok(());
+        }
+        let rows: Vec<(i64, &[u8], CounterState)> = counters
+            .iter()
+            .map(|c| (c.retailer.0, c.address_hash.as_slice(), c.state))
+            .collect();
+        let events: Vec<(i64, &str, i64)> = events
+            .iter()
+            .map(|(retailer, product, at)| (retailer.0, product.as_str(), *at))
+            .collect();
+        macro_rules! body {
+            ($tx:ident) => {{
+                write_counter_rows!($tx, rows);
+                insert_render_events!($tx, events);
+                $tx.commit().await?;
+            }};
+        }
+        match &self.pool {
+            Pool::Sqlite(pool) => {
+                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                body!(tx);
+            }
+            Pool::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                body!(tx);
+            }
+        }
+        Ok(())
     }
 
     // ---- event logs ----
@@ -1025,6 +1115,17 @@ pub struct CountRequest {
     pub product: Option<String>,
 }
 
+/// A visitor's counter row as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCounter {
+    /// The retailer.
+    pub retailer: RetailerId,
+    /// The keyed hash of the visitor's address.
+    pub address_hash: Vec<u8>,
+    /// The windows and counts.
+    pub state: CounterState,
+}
+
 /// The hour and day windows containing a moment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Windows {
@@ -1146,7 +1247,9 @@ fn counter_upsert_sql(rows: usize, action: &str) -> String {
     push_placeholders(&mut sql, rows, 6);
     let _ = write!(
         sql,
-        ") AS v WHERE column1 IS NOT NULL ON CONFLICT (retailer_id, address_hash) {action}"
+        ") AS v WHERE column1 IS NOT NULL \
+         AND EXISTS (SELECT 1 FROM retailers WHERE retailers.id = column1) \
+         ON CONFLICT (retailer_id, address_hash) {action}"
     );
     sql
 }
@@ -1158,7 +1261,10 @@ fn render_events_insert_sql(rows: usize) -> String {
          SELECT column1, column2, column3 FROM (VALUES ",
     );
     push_placeholders(&mut sql, rows, 3);
-    sql.push_str(") AS v WHERE column1 IS NOT NULL");
+    sql.push_str(
+        ") AS v WHERE column1 IS NOT NULL \
+         AND EXISTS (SELECT 1 FROM retailers WHERE retailers.id = column1)",
+    );
     sql
 }
 

@@ -6,57 +6,45 @@
 //! into an HMAC under the server's secret ([`crate::address_hash`]) and dropped. Only that keyed
 //! hash reaches the database, and only as the key of a counter the sweeper deletes within 48 hours.
 //!
-//! # Batching
-//! Counting is a write transaction; one per request would cap the server at what the database
-//! can commit one by one (measured: about 1,600 requests/s on either database here). So requests
-//! are queued to a few counting tasks, each of which takes everything waiting (up to
-//! [`MAX_BATCH`]) and counts it in one transaction with [`Storage::count_batch`], in arrival
-//! order. Exactness is unchanged — the database's row locks still decide — and under load a
-//! transaction counts dozens of renders. SQLite gets one counting task (it has one writer
-//! anyway); PostgreSQL gets [`POSTGRES_COUNTING_TASKS`], whose batches overlap.
+//! # Where the counting happens
+//! - SQLite (one process owns the database): in memory, exact under a mutex, written behind to
+//!   the database every second ([`in_memory`]).
+//! - PostgreSQL (several processes share it): in the database, in batches of concurrent requests,
+//!   exact through row locks ([`batched`]).
 //!
 //! An IPv6 visitor is counted per /64: one household or phone is given a whole /64 and can pick a
 //! fresh address inside it for every request, so counting single IPv6 addresses would count
 //! nothing. IPv4 addresses are counted one by one (a /24 would lump neighbours together).
 
+pub mod batched;
+pub mod in_memory;
+
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 
 use axum::http::HeaderMap;
-use tokio::sync::{Mutex, mpsc, oneshot};
 
 use crate::address_hash::AddressHashKey;
 use crate::api::error::ApiError;
 use crate::client_address::{TrustedProxies, client_address};
 use crate::clock::Clock;
-use crate::storage::{CountRequest, Decision, Limits, RetailerId, Storage};
-
-/// The most renders counted in one transaction.
-pub const MAX_BATCH: usize = 256;
-/// Counting tasks on PostgreSQL (SQLite has one).
-pub const POSTGRES_COUNTING_TASKS: usize = 4;
-/// Requests that may wait for a counting task before callers wait to enqueue.
-const QUEUE: usize = 4096;
-
-/// A render waiting to be counted, and where its decision goes.
-struct Job {
-    request: CountRequest,
-    reply: oneshot::Sender<Option<Decision>>,
-}
+use crate::storage::{CountRequest, Decision, Limits, RetailerId, Storage, StorageError};
+use batched::BatchedCounter;
+use in_memory::InMemoryCounter;
 
 /// Counts renders against the per-visitor limits.
 #[derive(Debug, Clone)]
 pub struct RateLimiter {
-    queue: mpsc::Sender<Job>,
+    counting: Counting,
     address_key: AddressHashKey,
     trusted_proxies: TrustedProxies,
     clock: Arc<dyn Clock>,
 }
 
-impl std::fmt::Debug for Job {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Job")
-    }
+#[derive(Debug, Clone)]
+enum Counting {
+    InMemory(Arc<InMemoryCounter>),
+    Batched(BatchedCounter),
 }
 
 /// An admitted render: what is left of the visitor's allowance after it.
@@ -69,33 +57,33 @@ pub struct Admitted {
 }
 
 impl RateLimiter {
-    /// A limiter over `storage`, hashing addresses under `address_key`. Starts its counting
+    /// A limiter over `storage`, hashing addresses under `address_key`: counting in memory on
+    /// SQLite (loading today's counters first), in database batches on PostgreSQL. Starts its
     /// tasks on the current Tokio runtime; they end when the last clone of the limiter is dropped.
-    pub fn new(
-        storage: Storage,
+    pub async fn start(
+        storage: &Storage,
         address_key: AddressHashKey,
         trusted_proxies: TrustedProxies,
         clock: Arc<dyn Clock>,
-    ) -> Self {
-        let (queue, receiver) = mpsc::channel(QUEUE);
-        let receiver = Arc::new(Mutex::new(receiver));
-        let tasks = if storage.backend() == "sqlite" {
-            1
+    ) -> Result<Self, StorageError> {
+        let counting = if storage.backend() == "sqlite" {
+            Counting::InMemory(InMemoryCounter::start(storage, &clock).await?)
         } else {
-            POSTGRES_COUNTING_TASKS
+            Counting::Batched(BatchedCounter::start(storage, &clock))
         };
-        for _ in 0..tasks {
-            tokio::spawn(count_batches(
-                storage.clone(),
-                Arc::clone(&receiver),
-                Arc::clone(&clock),
-            ));
-        }
-        Self {
-            queue,
+        Ok(Self {
+            counting,
             address_key,
             trusted_proxies,
             clock,
+        })
+    }
+
+    /// Writes what is held in memory to the database (on shutdown).
+    pub async fn flush(&self) -> Result<(), StorageError> {
+        match &self.counting {
+            Counting::InMemory(counter) => counter.flush().await,
+            Counting::Batched(_) => Ok(()),
         }
     }
 
@@ -116,30 +104,27 @@ impl RateLimiter {
             .filter_map(|value| value.to_str().ok());
         let visitor = client_address(peer.ip(), forwarded_for, &self.trusted_proxies);
         let subject = self.address_key.hash(counting_unit(visitor));
-        let (reply, decision) = oneshot::channel();
-        let job = Job {
-            request: CountRequest {
-                retailer,
-                address_hash: subject.0.to_vec(),
-                limits,
-                product: product.map(str::to_owned),
-            },
-            reply,
+        let decision = match &self.counting {
+            Counting::InMemory(counter) => {
+                Some(counter.count(retailer, subject.0, limits, product))
+            }
+            Counting::Batched(counter) => {
+                counter
+                    .count(CountRequest {
+                        retailer,
+                        address_hash: subject.0.to_vec(),
+                        limits,
+                        product: product.map(str::to_owned),
+                    })
+                    .await
+            }
         };
-        self.queue
-            .send(job)
-            .await
-            .map_err(|_| ApiError::StorageUnavailable)?;
         let Decision {
             allowed,
             retry_after,
             used_this_hour,
             used_today,
-        } = decision
-            .await
-            .ok()
-            .flatten()
-            .ok_or(ApiError::StorageUnavailable)?;
+        } = decision.ok_or(ApiError::StorageUnavailable)?;
         let now = self.clock.now();
         if allowed {
             Ok(Admitted {
@@ -152,39 +137,6 @@ impl RateLimiter {
                 retry_after_seconds: wait,
                 retry_at: now + wait,
             })
-        }
-    }
-}
-
-/// A counting task: takes everything waiting (up to [`MAX_BATCH`]), counts it in one transaction,
-/// answers each request; until the queue closes.
-async fn count_batches(
-    storage: Storage,
-    receiver: Arc<Mutex<mpsc::Receiver<Job>>>,
-    clock: Arc<dyn Clock>,
-) {
-    let mut jobs = Vec::with_capacity(MAX_BATCH);
-    loop {
-        {
-            let mut receiver = receiver.lock().await;
-            if receiver.recv_many(&mut jobs, MAX_BATCH).await == 0 {
-                return;
-            }
-        }
-        let requests: Vec<CountRequest> = jobs.iter().map(|j| j.request.clone()).collect();
-        let now = clock.now();
-        match storage.count_batch(&requests, now).await {
-            Ok(decisions) => {
-                for (job, decision) in jobs.drain(..).zip(decisions) {
-                    let _ = job.reply.send(Some(decision));
-                }
-            }
-            Err(error) => {
-                tracing::error!(error = %error, renders = jobs.len(), "counting renders failed");
-                for job in jobs.drain(..) {
-                    let _ = job.reply.send(None);
-                }
-            }
         }
     }
 }
