@@ -57,11 +57,14 @@ const PREFLIGHT_MAX_AGE: &str = "600";
 /// The most keys the cache holds.
 pub const KEY_CACHE_ENTRIES: usize = 10_000;
 
+/// Each key's answer and when it was looked up.
+type CachedKeys = HashMap<String, (Instant, Option<Arc<KeyHolder>>)>;
+
 /// Recently resolved keys.
 #[derive(Debug)]
 pub struct KeyCache {
     ttl: Duration,
-    entries: Mutex<HashMap<String, (Instant, Option<Arc<KeyHolder>>)>>,
+    entries: Mutex<CachedKeys>,
 }
 
 impl KeyCache {
@@ -95,9 +98,7 @@ impl KeyCache {
         Ok(holder)
     }
 
-    fn lock(
-        &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, Option<Arc<KeyHolder>>)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, CachedKeys> {
         // A panic while holding the lock cannot leave the map inconsistent: take it anyway.
         self.entries
             .lock()
