@@ -285,10 +285,10 @@ macro_rules! on_pool {
 /// Writes counter rows (`&[(retailer id, hash, CounterState)]`) into a transaction, skipping
 /// retailers deleted meanwhile: upserts of absolute values, in statements of fixed shapes.
 macro_rules! write_counter_rows {
-    ($tx:ident, $rows:expr) => {{
+    ($tx:ident, $style:expr, $rows:expr) => {{
         for chunk in $rows.chunks(MAX_ROWS) {
             let rows = padded(chunk.len());
-            let sql = counter_upsert_sql(rows, WRITE_ROWS);
+            let sql = counter_upsert_sql($style, rows, WRITE_ROWS);
             let mut write = sqlx::query(&sql);
             for &(retailer, hash, state) in chunk {
                 let state: CounterState = state;
@@ -317,10 +317,10 @@ macro_rules! write_counter_rows {
 /// Inserts render events (`&[(retailer id, product, created_at)]`) into a transaction, skipping
 /// retailers deleted meanwhile.
 macro_rules! insert_render_events {
-    ($tx:ident, $events:expr) => {{
+    ($tx:ident, $style:expr, $events:expr) => {{
         for chunk in $events.chunks(MAX_ROWS) {
             let rows = padded(chunk.len());
-            let sql = render_events_insert_sql(rows);
+            let sql = render_events_insert_sql($style, rows);
             let mut insert = sqlx::query(&sql);
             for &(retailer, product, at) in chunk {
                 let (retailer, product, at): (i64, &str, i64) = (retailer, product, at);
@@ -791,13 +791,13 @@ impl Storage {
             .into_iter()
             .collect();
         macro_rules! body {
-            ($tx:ident) => {{
+            ($tx:ident, $style:expr) => {{
                 // 1. Create missing rows (empty, at the current windows) and lock every row,
                 //    reading what is stored.
                 let mut stored: HashMap<(i64, Vec<u8>), CounterState> = HashMap::new();
                 for chunk in subjects.chunks(MAX_ROWS) {
                     let rows = padded(chunk.len());
-                    let sql = counter_upsert_sql(rows, LOCK_ROWS);
+                    let sql = counter_upsert_sql($style, rows, LOCK_ROWS);
                     let mut lock = sqlx::query_as::<_, (i64, Vec<u8>, i64, i64, i64, i64)>(&sql);
                     for &(retailer, hash) in chunk {
                         lock = lock
@@ -859,14 +859,14 @@ impl Storage {
                     .filter(|(_, (b, a))| b != a)
                     .map(|(&(retailer, hash), (_, &a))| (retailer, hash, a))
                     .collect();
-                write_counter_rows!($tx, changed);
+                write_counter_rows!($tx, $style, changed);
                 let events: Vec<(i64, &str, i64)> = requests
                     .iter()
                     .zip(&decisions)
                     .filter(|(_, d)| d.allowed)
                     .filter_map(|(r, _)| r.product.as_deref().map(|p| (r.retailer.0, p, now)))
                     .collect();
-                insert_render_events!($tx, events);
+                insert_render_events!($tx, $style, events);
                 $tx.commit().await?;
                 decisions
             }};
@@ -874,7 +874,7 @@ impl Storage {
         Ok(match &self.pool {
             Pool::Sqlite(pool) => {
                 let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-                body!(tx)
+                body!(tx, Placeholders::Positional)
             }
             Pool::Postgres(pool) => {
                 let mut tx = pool.begin().await?;
@@ -884,7 +884,7 @@ impl Storage {
                 sqlx::query("SET LOCAL synchronous_commit = off")
                     .execute(&mut *tx)
                     .await?;
-                body!(tx)
+                body!(tx, Placeholders::Numbered)
             }
         })
     }
@@ -940,20 +940,20 @@ impl Storage {
             .map(|(retailer, product, at)| (retailer.0, product.as_str(), *at))
             .collect();
         macro_rules! body {
-            ($tx:ident) => {{
-                write_counter_rows!($tx, rows);
-                insert_render_events!($tx, events);
+            ($tx:ident, $style:expr) => {{
+                write_counter_rows!($tx, $style, rows);
+                insert_render_events!($tx, $style, events);
                 $tx.commit().await?;
             }};
         }
         match &self.pool {
             Pool::Sqlite(pool) => {
                 let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-                body!(tx);
+                body!(tx, Placeholders::Positional);
             }
             Pool::Postgres(pool) => {
                 let mut tx = pool.begin().await?;
-                body!(tx);
+                body!(tx, Placeholders::Numbered);
             }
         }
         Ok(())
@@ -1238,13 +1238,13 @@ const WRITE_ROWS: &str = "DO UPDATE SET hour_start = excluded.hour_start, \
 
 /// `INSERT INTO rate_limit_counters … SELECT … FROM (VALUES (…) × rows) WHERE not padding
 /// ON CONFLICT (…) <action>`. (`column1`… are the names both dialects give VALUES columns.)
-fn counter_upsert_sql(rows: usize, action: &str) -> String {
+fn counter_upsert_sql(style: Placeholders, rows: usize, action: &str) -> String {
     let mut sql = String::from(
         "INSERT INTO rate_limit_counters \
          (retailer_id, address_hash, hour_start, hour_count, day_start, day_count) \
          SELECT column1, column2, column3, column4, column5, column6 FROM (VALUES ",
     );
-    push_placeholders(&mut sql, rows, 6);
+    push_placeholders(&mut sql, style, rows, 6);
     let _ = write!(
         sql,
         ") AS v WHERE column1 IS NOT NULL \
@@ -1255,12 +1255,12 @@ fn counter_upsert_sql(rows: usize, action: &str) -> String {
 }
 
 /// `INSERT INTO render_events … SELECT … FROM (VALUES (…) × rows) WHERE not padding`.
-fn render_events_insert_sql(rows: usize) -> String {
+fn render_events_insert_sql(style: Placeholders, rows: usize) -> String {
     let mut sql = String::from(
         "INSERT INTO render_events (retailer_id, product, created_at) \
          SELECT column1, column2, column3 FROM (VALUES ",
     );
-    push_placeholders(&mut sql, rows, 3);
+    push_placeholders(&mut sql, style, rows, 3);
     sql.push_str(
         ") AS v WHERE column1 IS NOT NULL \
          AND EXISTS (SELECT 1 FROM retailers WHERE retailers.id = column1)",
@@ -1268,17 +1268,31 @@ fn render_events_insert_sql(rows: usize) -> String {
     sql
 }
 
-/// `($1, $2, …), (…)`: `rows` tuples of `columns` numbered placeholders.
-fn push_placeholders(sql: &mut String, rows: usize, columns: usize) {
+/// How a statement's parameters are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Placeholders {
+    /// `$1, $2, …` (PostgreSQL).
+    Numbered,
+    /// `?, ?, …` (SQLite). For each numbered parameter sqlx asks SQLite its name, and SQLite finds
+    /// it by a linear scan: quadratic in a statement with hundreds of parameters (measured: a
+    /// quarter of the server's time under load). Anonymous parameters have no name to scan for.
+    Positional,
+}
+
+/// `(…), (…)`: `rows` tuples of `columns` placeholders.
+fn push_placeholders(sql: &mut String, style: Placeholders, rows: usize, columns: usize) {
     for row in 0..rows {
         sql.push_str(if row == 0 { "(" } else { ", (" });
         for column in 0..columns {
-            let _ = write!(
-                sql,
-                "{}${}",
-                if column == 0 { "" } else { ", " },
-                row * columns + column + 1
-            );
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            match style {
+                Placeholders::Numbered => {
+                    let _ = write!(sql, "${}", row * columns + column + 1);
+                }
+                Placeholders::Positional => sql.push('?'),
+            }
         }
         sql.push(')');
     }
