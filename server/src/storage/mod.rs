@@ -877,12 +877,12 @@ impl Storage {
                 body!(tx, Placeholders::Positional)
             }
             Pool::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
                 // Counters are abuse protection, not records: a crash may lose the last moments
                 // of counts, and in exchange a commit does not wait for the WAL to reach disk.
                 // (Exactness is unaffected: it comes from the row locks, not from durability.)
-                sqlx::query("SET LOCAL synchronous_commit = off")
-                    .execute(&mut *tx)
+                // One round trip for both statements.
+                let mut tx = pool
+                    .begin_with("BEGIN; SET LOCAL synchronous_commit = off")
                     .await?;
                 body!(tx, Placeholders::Numbered)
             }
