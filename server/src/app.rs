@@ -1,7 +1,7 @@
 //! The server's HTTP application: shared state, routes, and the layers every request passes.
 //!
-//! From the outside in: a log line per request (route template, status, latency — never the
-//! address, the path's key or the query), metrics, cookie removal (we neither read nor set any),
+//! From the outside in: metrics and a log line per request (route template, status, latency —
+//! never the address, the path's key or the query), cookie removal (we neither read nor set any),
 //! the request timeout, and the body-size check; then the widget routes behind
 //! [`crate::widget_guard`], or the operations routes.
 
@@ -23,7 +23,6 @@ use crate::api::error::ApiError;
 use crate::api::json_body::MAX_JSON_BYTES;
 use crate::api::{ApiDoc, operations, widget};
 use crate::clock::Clock;
-use crate::logging;
 use crate::metrics::{self, Metrics};
 use crate::rate_limit::RateLimiter;
 use crate::storage::Storage;
@@ -70,7 +69,7 @@ pub fn router(state: AppState) -> Router {
             Arc::clone(&state.metrics),
             metrics::record,
         ));
-    logging::with_request_log(router).with_state(state)
+    router.with_state(state)
 }
 
 /// The documented routes.

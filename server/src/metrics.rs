@@ -1,4 +1,5 @@
-//! Prometheus metrics: requests by route and status, latency histograms, and refusals by reason.
+//! Prometheus metrics: requests by route and status, latency histograms, and refusals by reason;
+//! and, from the same middleware, the request's log line ([`crate::logging::request_answered`]).
 //!
 //! The registry lives in the server's state rather than in a process-wide recorder, so several
 //! servers in one test process each count their own. Labels are the route *template*
@@ -115,7 +116,7 @@ impl Metrics {
     }
 }
 
-/// Middleware: counts every answered request and times it.
+/// Middleware: counts every answered request, times it, and logs it.
 pub async fn record(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
     let route = request
         .extensions()
@@ -124,13 +125,15 @@ pub async fn record(State(metrics): State<Arc<Metrics>>, request: Request, next:
     let method = method_label(request.method()).to_owned();
     let started = Instant::now();
     let response = next.run(request).await;
+    let latency = started.elapsed();
+    crate::logging::request_answered(&method, &route, response.status().as_u16(), latency);
     metrics
         .latency
         .get_or_create(&RouteLabels {
             route: route.clone(),
             method: method.clone(),
         })
-        .observe(started.elapsed().as_secs_f64());
+        .observe(latency.as_secs_f64());
     metrics
         .requests
         .get_or_create(&RequestLabels {
