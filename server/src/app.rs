@@ -47,8 +47,12 @@ pub struct AppState {
     pub keys: Arc<KeyCache>,
 }
 
+/// The state as handlers and middleware receive it: one pointer to clone per layer.
+pub type Shared = Arc<AppState>;
+
 /// The application, with its OpenAPI document served at `/openapi.json`.
 pub fn router(state: AppState) -> Router {
+    let state: Shared = Arc::new(state);
     let (router, api) = api_router(&state).split_for_parts();
     let api = Arc::new(api);
     let router = router
@@ -62,8 +66,8 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(state.max_body_bytes))
-        .layer(from_fn_with_state(state.clone(), check_content_length))
-        .layer(from_fn_with_state(state.clone(), enforce_timeout))
+        .layer(from_fn_with_state(Arc::clone(&state), check_content_length))
+        .layer(from_fn_with_state(Arc::clone(&state), enforce_timeout))
         .layer(from_fn(no_cookies))
         .layer(from_fn_with_state(
             Arc::clone(&state.metrics),
@@ -73,7 +77,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// The documented routes.
-pub fn api_router(state: &AppState) -> OpenApiRouter<AppState> {
+pub fn api_router(state: &AppState) -> OpenApiRouter<Shared> {
     let guard = GuardState {
         storage: state.storage.clone(),
         clock: Arc::clone(&state.clock),
@@ -86,7 +90,7 @@ pub fn api_router(state: &AppState) -> OpenApiRouter<AppState> {
         .route("/v1/widget/{key}/config", options(preflight))
         .route("/v1/widget/{key}/device-renders", options(preflight))
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
-        .route_layer(from_fn_with_state(guard, widget_guard::admit));
+        .route_layer(from_fn_with_state(Arc::new(guard), widget_guard::admit));
     let operations = OpenApiRouter::new()
         .routes(routes!(operations::healthz))
         .routes(routes!(operations::readyz))
@@ -109,7 +113,7 @@ async fn preflight() -> ApiError {
 /// Refuses a declared body over the server's limit before reading any of it. (Bodies without a
 /// length are cut off at the same limit while being read.)
 async fn check_content_length(
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -131,7 +135,7 @@ async fn check_content_length(
 
 /// Answers `request_timeout` when the whole exchange (body included) takes too long. The handler's
 /// future is dropped, which rolls back any transaction it had open.
-async fn enforce_timeout(State(state): State<AppState>, request: Request, next: Next) -> Response {
+async fn enforce_timeout(State(state): State<Shared>, request: Request, next: Next) -> Response {
     match tokio::time::timeout(state.request_timeout, next.run(request)).await {
         Ok(response) => response,
         Err(_) => ApiError::Timeout {

@@ -134,7 +134,7 @@ pub struct GuardState {
 
 /// Middleware: admits a widget request or refuses it (see the module doc).
 pub async fn admit(
-    State(state): State<GuardState>,
+    State(state): State<Arc<GuardState>>,
     Path(KeyInPath { key }): Path<KeyInPath>,
     mut request: Request,
     next: Next,

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use crate::api::error::{ApiError, ErrorBody};
 use crate::api::json_body::JsonBody;
-use crate::app::AppState;
+use crate::app::Shared;
 use crate::widget_guard::WidgetCaller;
 
 /// Longest product identifier accepted (retailers' SKUs are far shorter).
@@ -59,7 +59,7 @@ pub struct RenderAllowance {
     )
 )]
 pub async fn config(
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     Extension(caller): Extension<WidgetCaller>,
 ) -> Json<WidgetConfig> {
     Json(WidgetConfig {
@@ -88,7 +88,7 @@ pub async fn config(
     )
 )]
 pub async fn device_render(
-    State(state): State<AppState>,
+    State(state): State<Shared>,
     Extension(caller): Extension<WidgetCaller>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
