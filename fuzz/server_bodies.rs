@@ -1,0 +1,91 @@
+//! The bodies of the server's fuzz targets: the hand-written parsers of request headers that come
+//! from anyone (`Origin`, `X-Forwarded-For`, the key in the path). Shared, via `#[path]`, by the
+//! fuzz binaries and by `server/tests/fuzz_corpus_replay.rs`, which replays the corpora on stable.
+//! Besides "never panics", each checks a property.
+
+#![allow(dead_code)]
+
+use std::net::IpAddr;
+
+use vitrine_server::client_address::{TrustedProxies, client_address};
+use vitrine_server::keys::{PublishableKey, SecretKey};
+use vitrine_server::origins::{AllowedOrigin, Origin, is_allowed};
+
+/// Each target's name (its corpus folder) and body.
+pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+    ("origin_header", origin_header),
+    ("forwarded_for", forwarded_for),
+    ("api_keys", api_keys),
+];
+
+/// `Origin` and allowlist entries: a parsed origin prints to a form that parses to itself, and an
+/// exact entry made from it allows it; the input as an allowlist entry never allows an origin
+/// with another scheme or port.
+pub fn origin_header(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let (header, entry) = text.split_once('\n').unwrap_or((&text, &text));
+    if let Ok(origin) = Origin::parse(header) {
+        let printed = origin.to_string();
+        let again = Origin::parse(&printed).expect("a printed origin parses");
+        assert_eq!(again, origin, "{printed}");
+        let exact = AllowedOrigin::parse(&printed).expect("a printed origin is a valid entry");
+        assert!(exact.allows(&origin));
+        assert!(is_allowed(&[exact], header));
+    }
+    if let Ok(allowed) = AllowedOrigin::parse(entry) {
+        let printed = allowed.to_string();
+        assert_eq!(AllowedOrigin::parse(&printed).ok(), Some(allowed.clone()), "{printed}");
+        if let Ok(origin) = Origin::parse(header)
+            && allowed.allows(&origin)
+        {
+            let scheme = |s: &str| s.split("://").next().map(str::to_ascii_lowercase);
+            assert_eq!(scheme(&printed), scheme(&origin.to_string()));
+        }
+    }
+}
+
+/// `X-Forwarded-For` behind trusted proxies: the client found is the peer or one of the header's
+/// addresses, and never a trusted proxy unless every hop is one.
+pub fn forwarded_for(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let mut lines = text.lines();
+    let peer: IpAddr = lines
+        .next()
+        .and_then(|l| l.trim().parse().ok())
+        .unwrap_or(IpAddr::from([10, 0, 0, 1]));
+    let trusted_line = lines.next().unwrap_or("10.0.0.0/8");
+    let Ok(trusted) = TrustedProxies::parse(trusted_line.split(',').map(str::trim)) else {
+        return;
+    };
+    let headers: Vec<&str> = lines.collect();
+    let client = client_address(peer, headers.iter().copied(), &trusted);
+    let named: Vec<IpAddr> = headers
+        .iter()
+        .flat_map(|h| h.split(','))
+        .filter_map(|e| {
+            let e = e.trim();
+            let e = e.strip_prefix('[').and_then(|e| e.strip_suffix(']')).unwrap_or(e);
+            e.parse::<IpAddr>().ok().map(|ip| ip.to_canonical())
+        })
+        .collect();
+    assert!(
+        client == peer.to_canonical() || named.contains(&client),
+        "{client} is neither the peer nor in the header"
+    );
+    if !trusted.contains(peer.to_canonical()) {
+        assert_eq!(client, peer.to_canonical(), "an untrusted peer's header was believed");
+    }
+}
+
+/// Keys from a URL path or an API header: a parsed key is exactly its input, with its prefix.
+pub fn api_keys(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    if let Ok(key) = PublishableKey::parse(&text) {
+        assert_eq!(key.as_str(), text);
+        assert!(key.as_str().starts_with("pk_"));
+    }
+    if let Ok(key) = SecretKey::parse(&text) {
+        assert_eq!(key.expose(), text);
+        assert!(key.hash().verify(&key));
+    }
+}
