@@ -34,7 +34,11 @@ pub fn origin_header(data: &[u8]) {
     }
     if let Ok(allowed) = AllowedOrigin::parse(entry) {
         let printed = allowed.to_string();
-        assert_eq!(AllowedOrigin::parse(&printed).ok(), Some(allowed.clone()), "{printed}");
+        assert_eq!(
+            AllowedOrigin::parse(&printed).ok(),
+            Some(allowed.clone()),
+            "{printed}"
+        );
         if let Ok(origin) = Origin::parse(header)
             && allowed.allows(&origin)
         {
@@ -64,7 +68,10 @@ pub fn forwarded_for(data: &[u8]) {
         .flat_map(|h| h.split(','))
         .filter_map(|e| {
             let e = e.trim();
-            let e = e.strip_prefix('[').and_then(|e| e.strip_suffix(']')).unwrap_or(e);
+            let e = e
+                .strip_prefix('[')
+                .and_then(|e| e.strip_suffix(']'))
+                .unwrap_or(e);
             e.parse::<IpAddr>().ok().map(|ip| ip.to_canonical())
         })
         .collect();
@@ -73,7 +80,11 @@ pub fn forwarded_for(data: &[u8]) {
         "{client} is neither the peer nor in the header"
     );
     if !trusted.contains(peer.to_canonical()) {
-        assert_eq!(client, peer.to_canonical(), "an untrusted peer's header was believed");
+        assert_eq!(
+            client,
+            peer.to_canonical(),
+            "an untrusted peer's header was believed"
+        );
     }
 }
 
