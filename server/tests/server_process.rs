@@ -184,6 +184,7 @@ fn admin_manages_retailers_keys_and_origins() {
         assert!(shown.contains(expected), "{expected} not in\n{shown}");
     }
     assert!(!shown.contains(&secret), "the secret is never shown again");
+    assert!(admin_fails(&env, &["key", "add", &id]).contains("revoke the old one first"));
     admin(&env, &["key", "revoke", &id, &first]);
     let shown = admin(&env, &["retailer", "show", &id]);
     assert!(shown.contains(&format!("{first}\trevoked at")), "{shown}");

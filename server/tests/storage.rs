@@ -13,7 +13,8 @@ mod common;
 use common::{DAY, HOUR, T0, TestDb, sqlite};
 use vitrine_server::clock::{Clock, ManualClock};
 use vitrine_server::storage::{
-    CountRequest, Limits, RETAILER_TABLES, RetentionPolicy, Storage, StorageError, SweepReport,
+    CountRequest, Limits, RETAILER_TABLES, RetailerId, RetentionPolicy, Storage, StorageError,
+    SweepReport,
 };
 
 on_both!(
@@ -112,6 +113,15 @@ async fn key_rotation_and_revocation(db: TestDb) {
     assert!(old.starts_with("pk_") && old.len() == 35, "{old}");
     let new = s.add_publishable_key(a, T0 + 10).await.expect("second key");
     assert_ne!(old, new);
+    // Two live keys at most: a third waits for the old one's revocation.
+    assert!(matches!(
+        s.add_publishable_key(a, T0 + 15).await,
+        Err(StorageError::TooManyLiveKeys)
+    ));
+    assert!(matches!(
+        s.add_publishable_key(RetailerId(999_999), T0).await,
+        Err(StorageError::NoSuchRetailer)
+    ));
     // Both live during the rotation.
     assert_eq!(
         s.resolve_publishable_key(&old)
@@ -161,6 +171,8 @@ async fn key_rotation_and_revocation(db: TestDb) {
     assert_eq!(keys[0].key, old);
     assert_eq!(keys[0].revoked_at, Some(T0 + 20));
     assert_eq!(keys[1].revoked_at, None);
+    // With the old one revoked, the next rotation can begin.
+    s.add_publishable_key(a, T0 + 40).await.expect("third key");
 }
 
 async fn origins_stored_and_listed(db: TestDb) {

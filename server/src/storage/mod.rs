@@ -62,6 +62,9 @@ static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 /// How long SQLite waits for the write lock before reporting "database is locked".
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Live publishable keys a retailer may hold at once: the current one and its successor.
+pub const MAX_LIVE_PUBLISHABLE_KEYS: i64 = 2;
+
 const HOUR: i64 = 3_600;
 const DAY: i64 = 86_400;
 
@@ -86,6 +89,11 @@ pub enum StorageError {
     /// The retailer does not exist.
     #[error("no such retailer")]
     NoSuchRetailer,
+    /// The retailer already has the most live publishable keys allowed (a rotation: new and old).
+    #[error(
+        "the retailer already has {MAX_LIVE_PUBLISHABLE_KEYS} live publishable keys: revoke the old one first"
+    )]
+    TooManyLiveKeys,
     /// [`Storage::count_rows_of`] was asked about a table that holds no retailer data.
     #[error("not a retailer table: {0:?}")]
     UnknownTable(String),
@@ -503,7 +511,9 @@ impl Storage {
 
     // ---- publishable keys ----
 
-    /// Adds a publishable key (the old ones stay live until revoked: rotation).
+    /// Adds a publishable key. The old one stays live until revoked (a rotation), but a retailer
+    /// holds at most [`MAX_LIVE_PUBLISHABLE_KEYS`] live keys: a forgotten rotation cannot leave
+    /// a trail of live keys in old page templates.
     pub async fn add_publishable_key(
         &self,
         retailer: RetailerId,
@@ -512,16 +522,23 @@ impl Storage {
         let key = PublishableKeyText::generate()?.as_str().to_owned();
         let inserted = on_pool!(self, pool => sqlx::query(
             "INSERT INTO publishable_keys (key, retailer_id, created_at) \
-             SELECT $1, id, $2 FROM retailers WHERE id = $3",
+             SELECT $1, id, $2 FROM retailers WHERE id = $3 AND \
+             (SELECT COUNT(*) FROM publishable_keys \
+              WHERE retailer_id = $3 AND revoked_at IS NULL) < $4",
         )
         .bind(&key)
         .bind(now)
         .bind(retailer.0)
+        .bind(MAX_LIVE_PUBLISHABLE_KEYS)
         .execute(pool)
         .await
         .map(|r| r.rows_affected()))?;
         if inserted == 0 {
-            return Err(StorageError::NoSuchRetailer);
+            return Err(if self.retailer(retailer).await?.is_some() {
+                StorageError::TooManyLiveKeys
+            } else {
+                StorageError::NoSuchRetailer
+            });
         }
         Ok(key)
     }
