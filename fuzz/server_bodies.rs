@@ -11,8 +11,11 @@ use vitrine_server::client_address::{TrustedProxies, client_address};
 use vitrine_server::keys::{PublishableKey, SecretKey};
 use vitrine_server::origins::{AllowedOrigin, Origin, is_allowed};
 
+/// A fuzz target's body.
+pub type Body = fn(&[u8]);
+
 /// Each target's name (its corpus folder) and body.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: [(&str, Body); 3] = [
     ("origin_header", origin_header),
     ("forwarded_for", forwarded_for),
     ("api_keys", api_keys),
