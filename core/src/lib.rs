@@ -9,4 +9,5 @@
 // -D warnings` pass.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod compositor;
 pub mod photo;
