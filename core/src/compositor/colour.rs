@@ -47,7 +47,8 @@ pub fn srgb_to_linear(value: u8) -> f32 {
 
 /// Linear light (clamped to 0..=1) as an sRGB byte.
 pub fn linear_to_srgb(value: f32) -> u8 {
-    let index = (value.clamp(0.0, 1.0) * LINEAR_STEPS as f32).round() as usize;
+    // + 0.5 and truncate: round() is a libm call on baseline x86-64.
+    let index = (value.clamp(0.0, 1.0) * LINEAR_STEPS as f32 + 0.5) as usize;
     to_srgb_table()[index.min(LINEAR_STEPS)]
 }
 

@@ -93,6 +93,12 @@ impl Homography {
         ))
     }
 
+    /// The matrix, row-major: `x' = (m0 x + m1 y + m2) / w`, `y' = (m3 x + m4 y + m5) / w`,
+    /// `w = m6 x + m7 y + m8`.
+    pub fn coefficients(&self) -> [f64; 9] {
+        self.m
+    }
+
     /// The homogeneous denominator at (x, y): its sign tells which side of the horizon the point
     /// is on (the quad's own side is the side of its corners).
     pub fn w(&self, x: f64, y: f64) -> f64 {

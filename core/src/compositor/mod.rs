@@ -28,7 +28,7 @@ use colour::{linear_to_srgb, srgb_to_linear};
 use texture::MipPyramid;
 
 /// Most texture samples per pixel along a receding surface's depth.
-const MAX_ANISOTROPY: f64 = 8.0;
+const MAX_ANISOTROPY: f64 = 4.0;
 
 /// Largest photo the compositor accepts (48 MP phone photos are downscaled before this).
 pub const MAX_PIXELS: u64 = 50_000_000;
@@ -230,30 +230,33 @@ pub fn composite(
     };
 
     let mut out = photo.pixels.clone();
-    // A convex region never contains its vanishing line, so every covered pixel maps back to a
-    // finite point of the surface (near the border, just outside the unit square).
-    let texel = |x: f64, y: f64| -> Option<(f64, f64)> {
-        let (u, v) = back.apply(x, y)?;
-        Some((u * repeat_u * tile_w, v * repeat_v * tile_h))
-    };
+    // Texture coordinates are a projective function of the pixel: s = S/W, t = T/W with S, T, W
+    // linear in (x, y). Their derivatives follow exactly from the same terms, so a pixel costs
+    // one division, not three map evaluations. A convex region never contains its vanishing line,
+    // so W keeps its sign over every covered pixel.
+    let m = back.coefficients();
+    let (su, sv) = (repeat_u * tile_w, repeat_v * tile_h);
     for y in y0..y1 {
+        let cy = y as f64 + 0.5;
         for x in x0..x1 {
-            let (cx, cy) = (x as f64 + 0.5, y as f64 + 0.5);
+            let cx = x as f64 + 0.5;
             let alpha = region.coverage(cx, cy);
             if alpha <= 0.0 {
                 continue;
             }
-            let Some((s, t)) = texel(cx, cy) else {
+            let w = m[6] * cx + m[7] * cy + m[8];
+            if w.abs() < 1e-12 {
                 continue;
-            };
+            }
+            let u = (m[0] * cx + m[1] * cy + m[2]) / w;
+            let v = (m[3] * cx + m[4] * cy + m[5]) / w;
+            let (s, t) = (u * su, v * sv);
             // The pixel's footprint in the texture: a long thin ellipse where the surface
             // recedes. Filter by its short axis and take up to MAX_ANISOTROPY samples along the
             // long one, or the far tiles would blur to their average colour in the depth
             // direction.
-            let (along, across) = match (texel(cx + 1.0, cy), texel(cx, cy + 1.0)) {
-                (Some((sx, tx)), Some((sy, ty))) => ((sx - s, tx - t), (sy - s, ty - t)),
-                _ => ((1.0, 0.0), (0.0, 1.0)),
-            };
+            let along = ((m[0] - u * m[6]) / w * su, (m[3] - v * m[6]) / w * sv);
+            let across = ((m[1] - u * m[7]) / w * su, (m[4] - v * m[7]) / w * sv);
             let length = |(a, b): (f64, f64)| (a * a + b * b).sqrt();
             let (major, minor) = if length(along) >= length(across) {
                 (along, length(across))
@@ -261,27 +264,35 @@ pub fn composite(
                 (across, length(along))
             };
             let major_length = length(major);
-            let samples = (major_length / minor.max(1e-9))
-                .ceil()
-                .clamp(1.0, MAX_ANISOTROPY);
+            let samples = ((major_length / minor.max(1e-9) + 0.5) as usize)
+                .clamp(1, MAX_ANISOTROPY as usize) as f64;
             let footprint = minor.max(major_length / MAX_ANISOTROPY);
-            let mut colour = [0.0f32; 3];
-            for k in 0..samples as usize {
-                let offset = (k as f64 + 0.5) / samples - 0.5;
-                let sample = mips.sample(s + major.0 * offset, t + major.1 * offset, footprint);
-                for c in 0..3 {
-                    colour[c] += sample[c] / samples as f32;
+            let colour = if samples <= 1.0 {
+                mips.sample(s, t, footprint)
+            } else {
+                let mut sum = [0.0f32; 3];
+                for k in 0..samples as usize {
+                    let offset = (k as f64 + 0.5) / samples - 0.5;
+                    let sample = mips.sample(s + major.0 * offset, t + major.1 * offset, footprint);
+                    for c in 0..3 {
+                        sum[c] += sample[c];
+                    }
                 }
-            }
+                sum.map(|c| c / samples as f32)
+            };
+            let mut colour = colour;
             if let Some(shade) = &shade {
                 let k = shade.at(x, y);
                 colour = colour.map(|c| c * k);
             }
             let i = (y * width + x) * 4;
             for (c, value) in colour.iter().enumerate() {
-                let under = srgb_to_linear(photo.pixels[i + c]);
-                let mixed = under + (value.min(1.0) - under) * alpha as f32;
-                out[i + c] = linear_to_srgb(mixed);
+                out[i + c] = if alpha >= 1.0 {
+                    linear_to_srgb(*value)
+                } else {
+                    let under = srgb_to_linear(photo.pixels[i + c]);
+                    linear_to_srgb(under + (value.min(1.0) - under) * alpha as f32)
+                };
             }
         }
     }

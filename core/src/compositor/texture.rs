@@ -90,7 +90,11 @@ impl MipPyramid {
             return a;
         }
         let b = self.bilinear(lower + 1, s, t);
-        [0, 1, 2].map(|c| a[c] + (b[c] - a[c]) * blend)
+        let mut out = a;
+        for c in 0..3 {
+            out[c] += (b[c] - a[c]) * blend;
+        }
+        out
     }
 
     fn bilinear(&self, level: usize, s: f64, t: f64) -> [f32; 3] {
@@ -99,18 +103,28 @@ impl MipPyramid {
         // Scale to this level, texel centres at +0.5.
         let x = s * l.width as f64 / base.width as f64 - 0.5;
         let y = t * l.height as f64 / base.height as f64 - 0.5;
-        let (fx, fy) = (x.floor(), y.floor());
-        let (wx, wy) = ((x - fx) as f32, (y - fy) as f32);
-        let wrap = |v: f64, n: usize| v.rem_euclid(n as f64) as usize % n;
-        let (x0, y0) = (wrap(fx, l.width), wrap(fy, l.height));
+        // floor() by hand: without SSE4.1 it is a call into libm, and this is the inner loop.
+        // (Far from the origin f64 → i64 saturates; the tile repeats, so any wrap is right.)
+        let floor = |v: f64| {
+            let i = v as i64;
+            if (i as f64) > v { i - 1 } else { i }
+        };
+        let (fx, fy) = (floor(x), floor(y));
+        let (wx, wy) = ((x - fx as f64) as f32, (y - fy as f64) as f32);
+        let (x0, y0) = (
+            fx.rem_euclid(l.width as i64) as usize,
+            fy.rem_euclid(l.height as i64) as usize,
+        );
         let (x1, y1) = ((x0 + 1) % l.width, (y0 + 1) % l.height);
         let at = |x: usize, y: usize| l.texels[y * l.width + x];
         let (p00, p10, p01, p11) = (at(x0, y0), at(x1, y0), at(x0, y1), at(x1, y1));
-        [0, 1, 2].map(|c| {
+        let mut out = [0.0f32; 3];
+        for c in 0..3 {
             let top = p00[c] + (p10[c] - p00[c]) * wx;
             let bottom = p01[c] + (p11[c] - p01[c]) * wx;
-            top + (bottom - top) * wy
-        })
+            out[c] = top + (bottom - top) * wy;
+        }
+        out
     }
 }
 
