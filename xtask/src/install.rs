@@ -1,11 +1,12 @@
-//! Idempotent installation of what the tests and the demo need, from Debian, crates.io and npm
-//! only. Every step checks first, so a second run costs a few process spawns.
+//! Idempotent installation of what the tests and the demo need, from Debian, crates.io, PyPI and
+//! npm only. Every step checks first, so a second run costs a few process spawns.
 
 use std::path::Path;
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
+use crate::registry_files;
 use crate::run::{cmd, output_of, step};
 
 /// Debian packages and the command that proves each is installed.
@@ -26,6 +27,8 @@ pub fn everything(root: &Path) -> Result<()> {
     wasm_bindgen_cli(root)?;
     cargo_fuzz()?;
     npm_packages(root)?;
+    registry_files::models(root)?;
+    registry_files::evaluation_photos(root)?;
     Ok(())
 }
 
@@ -41,7 +44,8 @@ pub fn for_server_benchmark() -> Result<()> {
 pub fn for_demo(root: &Path) -> Result<()> {
     debian_packages(&DEBIAN[3..4])?;
     wasm_target()?;
-    wasm_bindgen_cli(root)
+    wasm_bindgen_cli(root)?;
+    registry_files::models(root)
 }
 
 fn debian_packages(wanted: &[(&str, &str)]) -> Result<()> {
