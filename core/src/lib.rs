@@ -9,5 +9,6 @@
 // -D warnings` pass.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod ai_label;
 pub mod compositor;
 pub mod photo;

@@ -21,10 +21,11 @@ use utoipa_axum::routes;
 
 use crate::api::error::ApiError;
 use crate::api::json_body::MAX_JSON_BYTES;
-use crate::api::{ApiDoc, operations, widget};
+use crate::api::{ApiDoc, operations, render, widget};
 use crate::clock::Clock;
 use crate::metrics::{self, Metrics};
 use crate::rate_limit::RateLimiter;
+use crate::render::RenderService;
 use crate::storage::Storage;
 use crate::widget_guard::{self, GuardState, KeyCache};
 
@@ -45,6 +46,8 @@ pub struct AppState {
     pub request_timeout: Duration,
     /// Recently resolved publishable keys (see [`widget_guard`]).
     pub keys: Arc<KeyCache>,
+    /// The render pipeline: person check, backend, product textures.
+    pub render: Arc<RenderService>,
 }
 
 /// The state as handlers and middleware receive it: one pointer to clone per layer.
@@ -66,7 +69,6 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(state.max_body_bytes))
-        .layer(from_fn_with_state(Arc::clone(&state), check_content_length))
         .layer(from_fn_with_state(Arc::clone(&state), enforce_timeout))
         .layer(from_fn(no_cookies))
         .layer(from_fn_with_state(
@@ -84,13 +86,25 @@ pub fn api_router(state: &AppState) -> OpenApiRouter<Shared> {
         keys: Arc::clone(&state.keys),
     };
     // The `options` routes exist so preflights reach the gate, which answers them itself.
-    let widget = OpenApiRouter::new()
+    let guard = Arc::new(guard);
+    // Inside the gate: a stranger's oversized body gets 401/403, not 413.
+    let widget_json = OpenApiRouter::new()
         .routes(routes!(widget::config))
         .routes(routes!(widget::device_render))
         .route("/v1/widget/{key}/config", options(preflight))
         .route("/v1/widget/{key}/device-renders", options(preflight))
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
-        .route_layer(from_fn_with_state(Arc::new(guard), widget_guard::admit));
+        .layer(from_fn_with_state(
+            Arc::new(state.max_body_bytes),
+            check_content_length,
+        ))
+        .route_layer(from_fn_with_state(Arc::clone(&guard), widget_guard::admit));
+    // The render route checks the body's size itself, after the rate limit (see its handler).
+    let widget_render = OpenApiRouter::new()
+        .routes(routes!(render::render))
+        .route("/v1/widget/{key}/renders", options(preflight))
+        .route_layer(from_fn_with_state(guard, widget_guard::admit));
+    let widget = widget_json.merge(widget_render);
     let operations = OpenApiRouter::new()
         .routes(routes!(operations::healthz))
         .routes(routes!(operations::readyz))
@@ -113,7 +127,7 @@ async fn preflight() -> ApiError {
 /// Refuses a declared body over the server's limit before reading any of it. (Bodies without a
 /// length are cut off at the same limit while being read.)
 async fn check_content_length(
-    State(state): State<Shared>,
+    State(limit): State<Arc<usize>>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -123,10 +137,10 @@ async fn check_content_length(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if let Some(length) = declared
-        && length > state.max_body_bytes as u64
+        && length > *limit as u64
     {
         return ApiError::TooLarge {
-            limit_bytes: state.max_body_bytes,
+            limit_bytes: *limit,
         }
         .into_response();
     }

@@ -34,6 +34,8 @@ pub const DEFAULT_MAX_BODY_BYTES: u64 = 20 * 1024 * 1024;
 pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
 /// Default seconds a resolved publishable key is cached (revocations take effect within this).
 pub const DEFAULT_KEY_CACHE_SECS: u64 = 5;
+/// Default models directory: where `cargo xtask setup` installs the person check's model.
+pub const DEFAULT_MODELS_DIR: &str = "target/models";
 /// Default renders per (address, retailer) per hour.
 pub const DEFAULT_RATE_LIMIT_PER_HOUR: u32 = 10;
 /// Default renders per (address, retailer) per day.
@@ -52,6 +54,8 @@ const KEYS: &[(&str, &str)] = &[
     ("rate_limit_per_day", "VITRINE_RATE_LIMIT_PER_DAY"),
     ("log_format", "VITRINE_LOG_FORMAT"),
     ("key_cache_secs", "VITRINE_KEY_CACHE_SECS"),
+    ("models_dir", "VITRINE_MODELS_DIR"),
+    ("render_concurrency", "VITRINE_RENDER_CONCURRENCY"),
 ];
 
 /// Why the configuration was refused.
@@ -112,6 +116,10 @@ pub struct RawConfig {
     pub log_format: Option<String>,
     /// `key_cache_secs = 5`.
     pub key_cache_secs: Option<u64>,
+    /// `models_dir = "target/models"`.
+    pub models_dir: Option<String>,
+    /// `render_concurrency = 2` (default: the number of CPU cores).
+    pub render_concurrency: Option<u32>,
     /// Where each set field came from, for error messages.
     #[serde(skip)]
     sources: BTreeMap<&'static str, String>,
@@ -134,6 +142,8 @@ impl fmt::Debug for RawConfig {
             .field("rate_limit_per_day", &self.rate_limit_per_day)
             .field("log_format", &self.log_format)
             .field("key_cache_secs", &self.key_cache_secs)
+            .field("models_dir", &self.models_dir)
+            .field("render_concurrency", &self.render_concurrency)
             .finish()
     }
 }
@@ -186,6 +196,8 @@ impl RawConfig {
             "rate_limit_per_day" => self.rate_limit_per_day.is_some(),
             "log_format" => self.log_format.is_some(),
             "key_cache_secs" => self.key_cache_secs.is_some(),
+            "models_dir" => self.models_dir.is_some(),
+            "render_concurrency" => self.render_concurrency.is_some(),
             _ => false,
         }
     }
@@ -215,6 +227,10 @@ impl RawConfig {
                 "rate_limit_per_day" => self.rate_limit_per_day = Some(parse_number(var, &value)?),
                 "log_format" => self.log_format = Some(value),
                 "key_cache_secs" => self.key_cache_secs = Some(parse_number(var, &value)?),
+                "models_dir" => self.models_dir = Some(value),
+                "render_concurrency" => {
+                    self.render_concurrency = Some(parse_number(var, &value)?);
+                }
                 _ => unreachable!("KEYS and this match list the same settings"),
             }
             self.sources.insert(key, var.to_owned());
@@ -364,8 +380,23 @@ impl RawConfig {
             ));
         }
 
+        let render_concurrency = match self.render_concurrency {
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            Some(n @ 1..=64) => n as usize,
+            Some(n) => {
+                return Err(self.invalid(
+                    "render_concurrency",
+                    n.to_string(),
+                    "is out of range: from 1 to 64 renders at once",
+                ));
+            }
+        };
+        let models_dir = PathBuf::from(self.models_dir.as_deref().unwrap_or(DEFAULT_MODELS_DIR));
+
         Ok(Config {
             listen,
+            models_dir,
+            render_concurrency,
             database_url,
             data_dir,
             address_hash_secret,
@@ -471,6 +502,10 @@ pub struct Config {
     pub log_format: LogFormat,
     /// How long a resolved publishable key is cached.
     pub key_cache: Duration,
+    /// Where the person check's model files are.
+    pub models_dir: PathBuf,
+    /// Most renders in flight at once (bounds memory and CPU).
+    pub render_concurrency: usize,
 }
 
 impl Config {

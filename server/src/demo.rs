@@ -29,9 +29,13 @@ use vitrine_server::config::{
 };
 use vitrine_server::metrics::Metrics;
 use vitrine_server::rate_limit::RateLimiter;
+use vitrine_server::render::RenderService;
+use vitrine_server::render::builtin::BuiltinCompositor;
+use vitrine_server::render::person_gate::PersonGate;
 use vitrine_server::storage::Storage;
 use vitrine_server::widget_guard::KeyCache;
 
+use crate::demo_products;
 use crate::static_assets;
 use vitrine_server::shutdown;
 
@@ -46,6 +50,8 @@ pub struct DemoConfig {
     pub assets_dir: PathBuf,
     /// Where the demo's SQLite database and address-hash secret live.
     pub data_dir: PathBuf,
+    /// Where the person check's model is (installed by `cargo xtask demo`).
+    pub models_dir: PathBuf,
 }
 
 /// The demo retailer's name (how a later start finds it again).
@@ -91,6 +97,10 @@ pub async fn run(config: DemoConfig) -> Result<()> {
     .await
     .context("cannot load the rate-limit counters")?;
     let limiter = rate_limiter.clone();
+    let person_gate = PersonGate::load(&config.models_dir);
+    if let PersonGate::Unavailable(reason) = &person_gate {
+        tracing::error!(%reason, "person check unavailable: every photo will be refused");
+    }
     let api_state = AppState {
         storage: storage.clone(),
         rate_limiter: Arc::new(rate_limiter),
@@ -99,6 +109,12 @@ pub async fn run(config: DemoConfig) -> Result<()> {
         max_body_bytes: DEFAULT_MAX_BODY_BYTES as usize,
         request_timeout: Duration::from_secs(DEFAULT_REQUEST_TIMEOUT_SECS),
         keys: Arc::new(KeyCache::new(Duration::from_secs(DEFAULT_KEY_CACHE_SECS))),
+        render: Arc::new(RenderService::new(
+            person_gate,
+            Arc::new(BuiltinCompositor),
+            std::thread::available_parallelism().map_or(1, |n| n.get()),
+            DEFAULT_MAX_BODY_BYTES as usize,
+        )),
     };
     let state = Arc::new(DemoState {
         assets_dir: config.assets_dir,
@@ -151,6 +167,7 @@ pub async fn seed_demo_retailer(storage: &Storage, shop_origin: &str) -> Result<
         .await?
         .into_iter()
         .find(|k| k.revoked_at.is_none());
+    demo_products::seed(storage, retailer).await?;
     Ok(match live {
         Some(key) => key.key,
         None => storage.add_publishable_key(retailer, now).await?,

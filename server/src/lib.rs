@@ -12,6 +12,7 @@ pub mod logging;
 pub mod metrics;
 pub mod origins;
 pub mod rate_limit;
+pub mod render;
 pub mod serve;
 pub mod shutdown;
 pub mod storage;

@@ -4,6 +4,7 @@
 //! - `demo`: the widget's assets and a demo retailer page on two loopback origins.
 
 mod demo;
+mod demo_products;
 mod static_assets;
 
 use std::net::SocketAddr;
@@ -47,6 +48,9 @@ enum Command {
         /// Where the demo keeps its SQLite database and address-hash secret.
         #[arg(long, default_value = "target/demo-data")]
         data_dir: PathBuf,
+        /// Where the person check's model is (default: `<assets-dir>/target/models`).
+        #[arg(long)]
+        models_dir: Option<PathBuf>,
     },
 }
 
@@ -76,6 +80,7 @@ async fn main() -> Result<()> {
             shop_listen,
             assets_dir,
             data_dir,
+            models_dir,
         } => {
             tracing_subscriber::fmt()
                 .with_env_filter(
@@ -95,11 +100,13 @@ async fn main() -> Result<()> {
                     assets_dir.display()
                 );
             }
+            let models_dir = models_dir.unwrap_or_else(|| assets_dir.join("target/models"));
             demo::run(demo::DemoConfig {
                 listen,
                 shop_listen,
                 assets_dir,
                 data_dir,
+                models_dir,
             })
             .await
         }

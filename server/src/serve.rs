@@ -5,6 +5,9 @@
 //! lets in-flight requests finish — for at most the request timeout plus a few seconds, after
 //! which it exits anyway (a stuck client cannot hold a deploy hostage).
 
+use crate::render::RenderService;
+use crate::render::builtin::BuiltinCompositor;
+use crate::render::person_gate::PersonGate;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -93,6 +96,20 @@ pub async fn run(config: Config) -> Result<()> {
     )
     .await
     .context("cannot load the rate-limit counters")?;
+    let person_gate = PersonGate::load(&config.models_dir);
+    match &person_gate {
+        PersonGate::Unavailable(reason) => {
+            tracing::error!(%reason, "person check unavailable: every photo will be refused");
+        }
+        #[allow(unreachable_patterns)]
+        _ => tracing::info!("person check loaded"),
+    }
+    let render = RenderService::new(
+        person_gate,
+        Arc::new(BuiltinCompositor),
+        config.render_concurrency,
+        config.max_body_bytes,
+    );
     let state = AppState {
         storage: storage.clone(),
         rate_limiter: Arc::new(rate_limiter),
@@ -101,6 +118,7 @@ pub async fn run(config: Config) -> Result<()> {
         max_body_bytes: config.max_body_bytes,
         request_timeout: config.request_timeout,
         keys: Arc::new(KeyCache::new(config.key_cache)),
+        render: Arc::new(render),
     };
     let limiter = Arc::clone(&state.rate_limiter);
     let listener = tokio::net::TcpListener::bind(config.listen)

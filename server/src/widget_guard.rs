@@ -49,7 +49,8 @@ const ALLOWED_METHODS: &str = "GET, POST";
 /// Request headers the widget may send (beyond the CORS-safelisted ones).
 const ALLOWED_HEADERS: &str = "content-type";
 /// Response headers the widget may read (beyond the safelisted ones).
-const EXPOSED_HEADERS: &str = "retry-after";
+const EXPOSED_HEADERS: &str =
+    "retry-after, vitrine-renders-left-this-hour, vitrine-renders-left-today";
 /// How long a browser may cache a preflight answer, in seconds. Short, so an origin removed from
 /// the allowlist stops working within minutes.
 const PREFLIGHT_MAX_AGE: &str = "600";

@@ -25,7 +25,10 @@ use vitrine_server::client_address::TrustedProxies;
 use vitrine_server::clock::ManualClock;
 use vitrine_server::metrics::Metrics;
 use vitrine_server::rate_limit::RateLimiter;
-use vitrine_server::storage::{Limits, RetailerId};
+use vitrine_server::render::RenderService;
+use vitrine_server::render::builtin::BuiltinCompositor;
+use vitrine_server::render::person_gate::PersonGate;
+use vitrine_server::storage::{Limits, Product, RetailerId, Surface};
 use vitrine_server::widget_guard::KeyCache;
 
 const SHOP: &str = "https://shop.example";
@@ -45,7 +48,28 @@ struct Api {
     key: String,
 }
 
+/// The server's body limit in these tests: room for the fixture photos, small enough to exceed.
+const MAX_BODY: usize = 1024 * 1024;
+
+/// The person check, loaded once per test binary.
+fn loaded_person_gate() -> PersonGate {
+    static GATE: std::sync::OnceLock<PersonGate> = std::sync::OnceLock::new();
+    GATE.get_or_init(|| {
+        let gate = PersonGate::load(&common::workspace_root().join("target/models"));
+        assert!(
+            gate.is_ready(),
+            "run `cargo xtask setup` to install the model: {gate:?}"
+        );
+        gate
+    })
+    .clone()
+}
+
 async fn api(db: TestDb) -> Api {
+    api_with(db, loaded_person_gate()).await
+}
+
+async fn api_with(db: TestDb, person_gate: PersonGate) -> Api {
     // Ten minutes past the hour: a refusal waits fifty minutes.
     let clock = Arc::new(ManualClock::new(T0 + 600));
     let storage = db.storage.clone();
@@ -71,10 +95,16 @@ async fn api(db: TestDb) -> Api {
         rate_limiter: Arc::clone(&limiter),
         metrics: Arc::clone(&metrics),
         clock: clock.clone(),
-        max_body_bytes: 64 * 1024,
+        max_body_bytes: MAX_BODY,
         request_timeout: Duration::from_secs(2),
         // No caching: the tests revoke keys and expect the next request to see it.
         keys: Arc::new(KeyCache::new(Duration::ZERO)),
+        render: Arc::new(RenderService::new(
+            person_gate.clone(),
+            Arc::new(BuiltinCompositor),
+            2,
+            MAX_BODY,
+        )),
     };
     Api {
         app: router(state),
@@ -166,7 +196,371 @@ on_both!(
     no_cookies_in_or_out,
     operations_endpoints,
     retailers_cannot_use_each_others_keys,
+    renders_a_room_photo_clean_and_labelled,
+    render_refusals_have_their_own_codes,
+    render_checks_come_in_order,
+    render_refused_when_the_person_check_is_missing,
 );
+
+/// A 64×64 plank-ish texture tile as PNG.
+fn texture_png() -> Vec<u8> {
+    let tile = image::RgbImage::from_fn(64, 64, |x, y| {
+        let seam = y % 16 == 0 || x == 0;
+        if seam {
+            image::Rgb([90, 60, 30])
+        } else {
+            image::Rgb([170, 120, 70])
+        }
+    });
+    let mut out = Vec::new();
+    tile.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
+    out
+}
+
+impl Api {
+    async fn add_product(&self, sku: &str) {
+        self.db
+            .storage
+            .put_product(
+                self.retailer,
+                &Product {
+                    sku: sku.to_owned(),
+                    name: "Oak plank".to_owned(),
+                    surface: Surface::Floor,
+                    tile_width_mm: 1200,
+                    tile_height_mm: 800,
+                    texture: texture_png(),
+                    updated_at: T0,
+                },
+            )
+            .await
+            .unwrap();
+    }
+
+    fn photo_render(&self, origin: &str, query: &str, photo: Vec<u8>) -> Request<Body> {
+        Request::post(format!("/v1/widget/{}/renders?{query}", self.key))
+            .header(header::ORIGIN, origin)
+            .header(header::CONTENT_TYPE, "image/jpeg")
+            .header(header::CONTENT_LENGTH, photo.len())
+            .body(Body::from(photo))
+            .unwrap()
+    }
+
+    async fn send_raw(&self, request: Request<Body>) -> (StatusCode, HeaderMap, Vec<u8>) {
+        let mut request = request;
+        request
+            .extensions_mut()
+            .insert(ConnectInfo(PEER.parse::<SocketAddr>().unwrap()));
+        let response = self.app.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), 32 << 20)
+            .await
+            .unwrap();
+        (status, headers, bytes.to_vec())
+    }
+}
+
+/// exiftool's view of a file: every tag it finds, one `[Group] Name: value` per line.
+fn exiftool_tags(bytes: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("render.jpg");
+    std::fs::write(&path, bytes).unwrap();
+    let output = std::process::Command::new("exiftool")
+        .args(["-a", "-G1", "-s"])
+        .arg(&path)
+        .output()
+        .expect("exiftool is installed by `cargo xtask setup`");
+    assert!(output.status.success());
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+async fn renders_a_room_photo_clean_and_labelled(db: TestDb) {
+    let api = api(db).await;
+    api.add_product("OAK-190").await;
+    // A real camera photo carrying GPS position, make, model and a thumbnail.
+    let photo = common::fixture_photo("ia__gps_DSCN0010.jpg");
+    assert!(exiftool_tags(&photo).contains("GPSLatitude"));
+    let (status, headers, body) = api
+        .send_raw(api.photo_render(
+            SHOP,
+            "product=OAK-190&corners=0.1,0.55,0.9,0.55,1.1,1,-0.1,1&size=3x3",
+            photo.clone(),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(headers[header::CONTENT_TYPE], "image/jpeg");
+    assert_eq!(headers[header::CACHE_CONTROL], "no-store");
+    assert_eq!(headers[header::ACCESS_CONTROL_ALLOW_ORIGIN], SHOP);
+    assert_eq!(headers["vitrine-renders-left-this-hour"], "9");
+    assert_eq!(headers["vitrine-renders-left-today"], "19");
+    let exposed = headers[header::ACCESS_CONTROL_EXPOSE_HEADERS]
+        .to_str()
+        .unwrap();
+    assert!(
+        exposed.contains("vitrine-renders-left-this-hour"),
+        "{exposed}"
+    );
+
+    // exiftool, an independent reader: the AI label and nothing from the photo.
+    let tags = exiftool_tags(&body);
+    assert!(
+        tags.contains(
+            "[XMP-iptcExt]   DigitalSourceType               : http://cv.iptc.org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmicMedia"
+        ),
+        "{tags}"
+    );
+    for group in [
+        "[GPS]",
+        "[IFD0]",
+        "[ExifIFD]",
+        "[IFD1]",
+        "[MakerNotes",
+        "[ICC",
+        "[IPTC]",
+        "[Photoshop]",
+    ] {
+        assert!(!tags.contains(group), "{group} survived:\n{tags}");
+    }
+    let xmp_tags: Vec<&str> = tags.lines().filter(|l| l.starts_with("[XMP")).collect();
+    assert_eq!(
+        xmp_tags.len(),
+        1,
+        "only the digital source type: {xmp_tags:?}"
+    );
+    // Our own parser agrees: besides our encoder's bare JFIF header, one carrier, our XMP.
+    let inspection = vitrine_core::photo::inspect(&body, &Default::default()).unwrap();
+    let kinds: Vec<_> = inspection
+        .report
+        .carriers
+        .iter()
+        .map(|c| c.kind)
+        .filter(|k| *k != vitrine_core::photo::CarrierKind::Jfif)
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![vitrine_core::photo::CarrierKind::Xmp],
+        "{inspection:?}"
+    );
+    assert_eq!(
+        vitrine_core::ai_label::stated_source_type(&body),
+        Some("http://cv.iptc.org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmicMedia")
+    );
+
+    // The render is the photo with the floor changed: the top is the photo's, the bottom is not.
+    let original = image::load_from_memory(&photo).unwrap().to_rgb8();
+    let rendered = image::load_from_memory(&body).unwrap().to_rgb8();
+    assert_eq!(rendered.dimensions(), original.dimensions());
+    let mean_difference = |y0: u32, y1: u32| {
+        let mut total = 0u64;
+        let mut count = 0u64;
+        for y in y0..y1 {
+            for x in 0..original.width() {
+                for c in 0..3 {
+                    total += u64::from(
+                        original.get_pixel(x, y)[c].abs_diff(rendered.get_pixel(x, y)[c]),
+                    );
+                    count += 1;
+                }
+            }
+        }
+        total as f64 / count as f64
+    };
+    let h = original.height();
+    let top = mean_difference(0, h * 2 / 5);
+    let bottom = mean_difference(h * 7 / 10, h);
+    assert!(
+        top < 3.0,
+        "the room above the floor is untouched (JPEG noise only): {top}"
+    );
+    assert!(bottom > 20.0, "the floor is the product's: {bottom}");
+}
+
+async fn render_refusals_have_their_own_codes(db: TestDb) {
+    let api = api(db).await;
+    api.add_product("OAK-190").await;
+    let room = common::fixture_photo("ia__gps_DSCN0010.jpg");
+    let person = common::fixture_photo("ia__Konica_Minolta_DiMAGE_Z3.jpg");
+    let mut truncated = room.clone();
+    truncated.truncate(room.len() / 3);
+    let gif = b"GIF89a\x01\x00\x01\x00\x00\x00\x00;".to_vec();
+    let cases: Vec<(&str, Vec<u8>, StatusCode, &str)> = vec![
+        (
+            "product=OAK-190",
+            person,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "person_detected",
+        ),
+        (
+            "product=NOPE",
+            room.clone(),
+            StatusCode::NOT_FOUND,
+            "unknown_product",
+        ),
+        (
+            "product=OAK-190",
+            gif,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_format",
+        ),
+        (
+            "product=OAK-190",
+            truncated,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "truncated",
+        ),
+        (
+            "product=OAK-190",
+            Vec::new(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "empty_file",
+        ),
+        (
+            "product=OAK-190&corners=0,0,1",
+            room.clone(),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        // Corners that cross (a bow tie): refused before any rendering.
+        (
+            "product=OAK-190&corners=0,0.5,1,1,1,0.5,0,1",
+            room.clone(),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        (
+            "product=OAK-190&size=0x4",
+            room.clone(),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        (
+            "product=OAK-190&colour=red",
+            room.clone(),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+    ];
+    for (query, photo, status, code) in cases {
+        let answer = api.send(api.photo_render(SHOP, query, photo)).await;
+        assert_eq!(
+            (answer.status, answer.code()),
+            (status, code),
+            "{query}: {}",
+            answer.json
+        );
+        assert_eq!(
+            answer.allow_origin(),
+            Some(SHOP),
+            "{query}: the widget can read it"
+        );
+    }
+    // A decompression bomb: a tiny PNG declaring 30000×30000 pixels is refused from its header.
+    let mut bomb = Vec::new();
+    image::RgbImage::new(1, 1)
+        .write_to(
+            &mut std::io::Cursor::new(&mut bomb),
+            image::ImageFormat::Png,
+        )
+        .unwrap();
+    bomb[16..20].copy_from_slice(&30_000u32.to_be_bytes());
+    bomb[20..24].copy_from_slice(&30_000u32.to_be_bytes());
+    let crc = crc32(&bomb[12..29]);
+    bomb[29..33].copy_from_slice(&crc.to_be_bytes());
+    let answer = api
+        .send(api.photo_render(SHOP, "product=OAK-190", bomb))
+        .await;
+    assert_eq!(
+        (answer.status, answer.code()),
+        (StatusCode::PAYLOAD_TOO_LARGE, "too_many_pixels"),
+        "{}",
+        answer.json
+    );
+}
+
+/// CRC-32 (IEEE), for forging a PNG header in a test.
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for &byte in bytes {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+async fn render_checks_come_in_order(db: TestDb) {
+    let api = api(db).await;
+    api.add_product("OAK-190").await;
+    let oversized = vec![0u8; MAX_BODY + 1];
+    // A stranger's oversized upload meets the gate first: 403, not 413.
+    let answer = api
+        .send(api.photo_render("https://evil.example", "product=OAK-190", oversized.clone()))
+        .await;
+    assert_eq!(answer.code(), "origin_not_allowed");
+    // An allowed caller's oversized upload: 413, counted against the allowance.
+    let answer = api
+        .send(api.photo_render(SHOP, "product=OAK-190", oversized.clone()))
+        .await;
+    assert_eq!(
+        (answer.status, answer.code()),
+        (StatusCode::PAYLOAD_TOO_LARGE, "too_large")
+    );
+    assert_eq!(answer.json["error"]["limit_bytes"], MAX_BODY);
+    // Renders share the allowance with device renders: use it up, then the limit answers first,
+    // before the body is looked at.
+    api.db
+        .storage
+        .set_limits(
+            api.retailer,
+            Limits {
+                per_hour: 3,
+                per_day: 20,
+            },
+        )
+        .await
+        .unwrap();
+    for _ in 0..2 {
+        assert_eq!(
+            api.send(api.render(SHOP, None)).await.status,
+            StatusCode::CREATED
+        );
+    }
+    let answer = api
+        .send(api.photo_render(SHOP, "product=OAK-190", oversized))
+        .await;
+    assert_eq!(
+        (answer.status, answer.code()),
+        (StatusCode::TOO_MANY_REQUESTS, "rate_limited")
+    );
+    assert!(answer.headers.contains_key(header::RETRY_AFTER));
+}
+
+async fn render_refused_when_the_person_check_is_missing(db: TestDb) {
+    let empty = tempfile::tempdir().unwrap();
+    let gate = PersonGate::load(empty.path());
+    assert!(!gate.is_ready());
+    let api = api_with(db, gate).await;
+    api.add_product("OAK-190").await;
+    let answer = api
+        .send(api.photo_render(
+            SHOP,
+            "product=OAK-190",
+            common::fixture_photo("ia__gps_DSCN0010.jpg"),
+        ))
+        .await;
+    assert_eq!(
+        (answer.status, answer.code()),
+        (StatusCode::SERVICE_UNAVAILABLE, "person_check_unavailable"),
+        "a photo that cannot be checked is refused, never waved through"
+    );
+}
 
 async fn unknown_malformed_and_revoked_keys_are_refused(db: TestDb) {
     let api = api(db).await;
@@ -232,7 +626,7 @@ async fn origins_are_checked_exactly(db: TestDb) {
     assert_eq!(ok.allow_origin(), Some(SHOP));
     assert_eq!(ok.json["renders_per_hour"], 10);
     assert_eq!(ok.json["renders_per_day"], 20);
-    assert_eq!(ok.json["max_photo_bytes"], 64 * 1024);
+    assert_eq!(ok.json["max_photo_bytes"], MAX_BODY);
     let sub = api
         .send(api.config(&api.key, Some("https://eu.brand.example")))
         .await;
@@ -465,10 +859,10 @@ async fn bodies_are_limited_and_checked(db: TestDb) {
         "the widget can read the 413"
     );
     // Over the server's limit: refused from Content-Length, before the body is read.
-    let huge = vec![b' '; 65 * 1024];
+    let huge = vec![b' '; MAX_BODY + 1];
     let answer = api.send(post("application/json", huge)).await;
     assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
-    assert_eq!(answer.json["error"]["limit_bytes"], 64 * 1024);
+    assert_eq!(answer.json["error"]["limit_bytes"], MAX_BODY);
     // Malformed bodies.
     for (content_type, body, status, code) in [
         (

@@ -174,6 +174,27 @@ impl Placement {
     }
 }
 
+impl Placement {
+    /// Whether this placement can be composed: positive real sizes and four corners making a
+    /// convex region with some area. [`composite`] checks the same; callers use this to refuse a
+    /// bad placement before any other work.
+    pub fn validate(&self) -> Result<(), CompositeError> {
+        for (what, value) in [
+            ("the region's width", self.width_m),
+            ("the region's depth", self.depth_m),
+        ] {
+            if !(value.is_finite() && value > 0.0) {
+                return Err(CompositeError::Size { what, value });
+            }
+        }
+        Region::new(self.corners, 1.0)?;
+        Homography::square_to_quad(self.corners)
+            .and_then(|map| map.inverse())
+            .map(drop)
+            .ok_or(CompositeError::NotConvex)
+    }
+}
+
 /// How to compose.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CompositeOptions {

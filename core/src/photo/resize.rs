@@ -53,6 +53,14 @@ fn flatten_to_rgb(image: DynamicImage) -> RgbImage {
     out
 }
 
+/// Decode a photo's pixels as it displays: stored pixels turned by its EXIF Orientation (a photo
+/// cleaned losslessly keeps its orientation as a tag, not in its pixels).
+pub fn decode_upright(bytes: &[u8], limits: &Limits) -> Result<RgbImage, PhotoError> {
+    let stripped = crate::photo::strip(bytes, limits)?;
+    let stored = decode_rgb(&stripped.bytes, stripped.format, limits)?;
+    Ok(apply_orientation(stored, stripped.orientation))
+}
+
 /// Downscale `rgb` (stored orientation) to `stored_target` with Lanczos3.
 pub fn downscale(rgb: RgbImage, stored_target: (u32, u32)) -> Result<RgbImage, PhotoError> {
     let (w, h) = rgb.dimensions();

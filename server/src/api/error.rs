@@ -57,6 +57,30 @@ pub enum ApiError {
     /// The route exists but not with this method.
     #[error("this endpoint does not accept this method")]
     MethodNotAllowed,
+    /// The product is not one of this retailer's.
+    #[error("this retailer has no product with that identifier")]
+    UnknownProduct,
+    /// The photo was refused by the photo core (format, size, structure); `code` is its own
+    /// stable code (`unsupported_format`, `truncated`, `too_many_pixels`, …).
+    #[error("{message}")]
+    Photo {
+        /// The photo core's code.
+        code: &'static str,
+        /// What was wrong, in words.
+        message: String,
+    },
+    /// The photo appears to show a person (reference text 002 §11).
+    #[error("the photo appears to show a person: photos of rooms only, please")]
+    PersonDetected,
+    /// The person check could not run, so the photo was refused rather than waved through.
+    #[error("photos cannot be checked right now, so none are accepted; please try again later")]
+    PersonCheckUnavailable,
+    /// The render backend did not answer in time.
+    #[error("the render took too long; please try again")]
+    BackendTimeout,
+    /// The render backend failed or is unreachable.
+    #[error("rendering is unavailable right now; please try again later")]
+    BackendUnavailable,
     /// The database could not be reached.
     #[error("the service is temporarily unavailable")]
     StorageUnavailable,
@@ -104,6 +128,19 @@ impl ApiError {
             Self::Timeout { .. } => StatusCode::REQUEST_TIMEOUT,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::UnknownProduct => StatusCode::NOT_FOUND,
+            Self::Photo { code, .. } => match *code {
+                "unsupported_format" | "animated_image" | "unsupported_jpeg_coding" => {
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE
+                }
+                "too_large" | "too_many_pixels" => StatusCode::PAYLOAD_TOO_LARGE,
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            },
+            Self::PersonDetected => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::PersonCheckUnavailable | Self::BackendUnavailable => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            Self::BackendTimeout => StatusCode::GATEWAY_TIMEOUT,
             Self::StorageUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -122,6 +159,12 @@ impl ApiError {
             Self::Timeout { .. } => "request_timeout",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
+            Self::UnknownProduct => "unknown_product",
+            Self::Photo { code, .. } => code,
+            Self::PersonDetected => "person_detected",
+            Self::PersonCheckUnavailable => "person_check_unavailable",
+            Self::BackendTimeout => "backend_timeout",
+            Self::BackendUnavailable => "backend_unavailable",
             Self::StorageUnavailable => "storage_unavailable",
             Self::Internal => "internal",
         }
@@ -158,6 +201,51 @@ impl From<StorageError> for ApiError {
         match error {
             StorageError::Database(_) => Self::StorageUnavailable,
             _ => Self::Internal,
+        }
+    }
+}
+
+impl From<crate::render::RenderError> for ApiError {
+    fn from(error: crate::render::RenderError) -> Self {
+        use crate::render::RenderError as R;
+        use crate::render::backend::BackendError as B;
+        match error {
+            R::UnknownProduct => Self::UnknownProduct,
+            R::Photo(photo) => match photo {
+                vitrine_core::photo::PhotoError::Encode(_)
+                | vitrine_core::photo::PhotoError::VerificationFailed(_) => {
+                    tracing::error!(error = %photo, "cleaning a photo failed on our side");
+                    Self::Internal
+                }
+                other => Self::Photo {
+                    code: other.code(),
+                    message: other.to_string(),
+                },
+            },
+            R::PersonDetected => Self::PersonDetected,
+            R::PersonCheckUnavailable(reason) => {
+                tracing::error!(%reason, "person check unavailable: photo refused");
+                Self::PersonCheckUnavailable
+            }
+            R::Placement(reason) => Self::InvalidRequest(reason),
+            R::Backend(B::Timeout) => Self::BackendTimeout,
+            R::Backend(B::Unavailable(reason)) => {
+                tracing::warn!(%reason, "render backend unavailable");
+                Self::BackendUnavailable
+            }
+            R::Backend(B::Failed(reason)) => {
+                tracing::error!(%reason, "render failed");
+                Self::Internal
+            }
+            R::ProductUnusable(reason) => {
+                tracing::error!(%reason, "product texture unusable");
+                Self::Internal
+            }
+            R::Storage(e) => e.into(),
+            R::Internal(reason) => {
+                tracing::error!(%reason, "render pipeline failed");
+                Self::Internal
+            }
         }
     }
 }

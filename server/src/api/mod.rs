@@ -4,6 +4,7 @@
 pub mod error;
 pub mod json_body;
 pub mod operations;
+pub mod render;
 pub mod widget;
 
 use utoipa::OpenApi;

@@ -115,7 +115,7 @@ pub async fn device_render(
 }
 
 /// A product identifier: 1–128 characters, no control characters.
-fn valid_product(product: &str) -> Result<&str, ApiError> {
+pub fn valid_product(product: &str) -> Result<&str, ApiError> {
     let count = product.chars().count();
     if count == 0 || count > MAX_PRODUCT_CHARS {
         return Err(ApiError::InvalidRequest(format!(

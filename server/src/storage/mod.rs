@@ -97,6 +97,17 @@ pub enum StorageError {
     /// [`Storage::count_rows_of`] was asked about a table that holds no retailer data.
     #[error("not a retailer table: {0:?}")]
     UnknownTable(String),
+    /// A product's texture file is over [`products::MAX_TEXTURE_BYTES`].
+    #[error("the texture is {size} bytes, over the limit of {limit} bytes")]
+    TextureTooLarge {
+        /// Its size.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// A stored value is not one this version writes.
+    #[error("unexpected stored value: {0}")]
+    Corrupt(String),
     /// The allowlist entry does not parse as an origin (see [`crate::origins`]).
     #[error("invalid origin: {reason}")]
     InvalidOrigin {
@@ -271,6 +282,7 @@ pub const RETAILER_TABLES: &[&str] = &[
     "security_events",
     "widget_sessions",
     "render_events",
+    "products",
     "analytics_events",
 ];
 
@@ -289,6 +301,9 @@ macro_rules! on_pool {
         }
     };
 }
+
+mod products;
+pub use products::{MAX_TEXTURE_BYTES, Product, Surface};
 
 /// Writes counter rows (`&[(retailer id, hash, CounterState)]`) into a transaction, skipping
 /// retailers deleted meanwhile: upserts of absolute values, in statements of fixed shapes.

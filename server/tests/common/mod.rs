@@ -99,3 +99,16 @@ macro_rules! on_both {
         }
     )*};
 }
+
+/// The repository root (where `target/models` and `../shared` are found).
+pub fn workspace_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A shared fixture photo's bytes.
+pub fn fixture_photo(name: &str) -> Vec<u8> {
+    let path = workspace_root()
+        .join("../shared/fixtures/photos")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}

@@ -1,0 +1,16 @@
+-- The retailer's products the built-in compositor can lay into a room: one seamless texture tile
+-- each, its real size in millimetres (integers, so both dialects agree exactly) and the surface
+-- it belongs on. The texture is the image file as uploaded (PNG, JPEG or WebP, at most 4 MiB).
+-- The twin is ../sqlite/0003_products.sql; keep the two in step.
+
+CREATE TABLE products (
+    retailer_id BIGINT NOT NULL REFERENCES retailers (id) ON DELETE CASCADE,
+    sku TEXT NOT NULL,
+    name TEXT NOT NULL,
+    surface TEXT NOT NULL CHECK (surface IN ('floor', 'wall')),
+    tile_width_mm BIGINT NOT NULL CHECK (tile_width_mm BETWEEN 1 AND 100000),
+    tile_height_mm BIGINT NOT NULL CHECK (tile_height_mm BETWEEN 1 AND 100000),
+    texture BYTEA NOT NULL,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (retailer_id, sku)
+);

@@ -1,0 +1,246 @@
+//! The render pipeline behind `POST /v1/widget/{key}/renders`, after the key, origin and rate
+//! limit have admitted the request and the body has been read within its limit:
+//! 1. the photo core again, server-side ([`vitrine_core::photo::clean`]: sniff, strip every
+//!    metadata carrier, turn upright, downscale, verify) — defence in depth, whatever the client;
+//! 2. the person check ([`person_gate`]): a photo that shows a person, or that cannot be checked,
+//!    goes no further;
+//! 3. the retailer's render backend ([`backend`]; the built-in compositor by default);
+//! 4. our own JPEG encoding of the result, labelled AI-generated in XMP
+//!    ([`vitrine_core::ai_label`]) and carrying nothing else.
+//!
+//! The photo and the render exist only in this process's memory: no step writes a file, and no
+//! log line carries them (the request log holds the route template and status only). At most
+//! `concurrency` renders run at once, which bounds memory (see BENCHMARKS.md).
+
+pub mod backend;
+pub mod builtin;
+pub mod person_gate;
+pub mod textures;
+
+use std::sync::Arc;
+
+use image::RgbImage;
+use tokio::sync::Semaphore;
+use vitrine_core::ai_label::{self, DigitalSourceType};
+use vitrine_core::compositor::{Placement, Point};
+use vitrine_core::photo::{self, CleanOptions, Limits, PhotoError};
+
+use crate::render::backend::{BackendError, RenderBackend, RenderJob};
+use crate::render::person_gate::{PersonCheck, PersonGate};
+use crate::render::textures::{ProductTexture, TextureCache, TextureError};
+use crate::storage::{RetailerId, Storage};
+
+/// Long side of the photo a render is made at.
+pub const RENDER_MAX_SIDE: u32 = 2048;
+
+/// Largest declared photo accepted server-side: 24 MP (a 6000×4000 camera photo). The widget sends
+/// at most 2048 px on the long side; this bounds what another client can make us decode.
+pub const MAX_PHOTO_PIXELS: u64 = 24_000_000;
+
+/// JPEG quality of renders.
+const RENDER_JPEG_QUALITY: u8 = 88;
+
+/// Why a render was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// No such product at this retailer.
+    #[error("unknown product")]
+    UnknownProduct,
+    /// The product's texture is unusable (the retailer's data, not the shopper's).
+    #[error("the product cannot be rendered: {0}")]
+    ProductUnusable(String),
+    /// The photo failed the photo core.
+    #[error(transparent)]
+    Photo(#[from] PhotoError),
+    /// The photo appears to show a person.
+    #[error("the photo appears to show a person")]
+    PersonDetected,
+    /// The photo could not be checked for people, so it is refused.
+    #[error("the person check is unavailable: {0}")]
+    PersonCheckUnavailable(String),
+    /// The placement is unusable for this photo.
+    #[error("the placement is invalid: {0}")]
+    Placement(String),
+    /// The backend failed.
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+    /// The database failed.
+    #[error(transparent)]
+    Storage(#[from] crate::storage::StorageError),
+    /// Anything else (a task panicked, encoding failed).
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl From<TextureError> for RenderError {
+    fn from(error: TextureError) -> Self {
+        match error {
+            TextureError::UnknownProduct => Self::UnknownProduct,
+            TextureError::Unusable(reason) => Self::ProductUnusable(reason),
+            TextureError::Storage(e) => Self::Storage(e),
+        }
+    }
+}
+
+/// The region the product covers, in fractions of the photo's width and height (so it holds
+/// whatever size the server brings the photo to), with the real size it stands for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RelativePlacement {
+    /// Far-left, far-right, near-right, near-left (floor); clockwise from top-left (wall).
+    pub corners: [(f32, f32); 4],
+    /// Real width in metres.
+    pub width_m: f32,
+    /// Real depth (floor) or height (wall) in metres.
+    pub depth_m: f32,
+}
+
+impl RelativePlacement {
+    /// In the pixels of a `width × height` photo.
+    pub fn in_pixels(&self, width: u32, height: u32) -> Placement {
+        let (w, h) = (width as f32, height as f32);
+        Placement {
+            corners: self.corners.map(|(x, y)| Point { x: x * w, y: y * h }),
+            width_m: self.width_m,
+            depth_m: self.depth_m,
+        }
+    }
+}
+
+/// A finished render.
+#[derive(Debug)]
+pub struct Rendered {
+    /// The labelled JPEG.
+    pub jpeg: Vec<u8>,
+    /// Which backend made it.
+    pub backend: &'static str,
+}
+
+/// The pipeline's fixed parts. One per server.
+#[derive(Debug)]
+pub struct RenderService {
+    person_gate: PersonGate,
+    backend: Arc<dyn RenderBackend>,
+    textures: TextureCache,
+    permits: Semaphore,
+    clean: CleanOptions,
+}
+
+impl RenderService {
+    /// A pipeline checking people with `person_gate`, rendering with `backend`, at most
+    /// `concurrency` renders at once, photos up to `max_photo_bytes`.
+    pub fn new(
+        person_gate: PersonGate,
+        backend: Arc<dyn RenderBackend>,
+        concurrency: usize,
+        max_photo_bytes: usize,
+    ) -> Self {
+        Self {
+            person_gate,
+            backend,
+            textures: TextureCache::default(),
+            permits: Semaphore::new(concurrency.max(1)),
+            clean: CleanOptions {
+                max_side: RENDER_MAX_SIDE,
+                jpeg_quality: RENDER_JPEG_QUALITY,
+                limits: Limits {
+                    max_bytes: max_photo_bytes,
+                    max_pixels: MAX_PHOTO_PIXELS,
+                },
+            },
+        }
+    }
+
+    /// Whether the person check is loaded (for `/readyz`).
+    pub fn person_check_ready(&self) -> bool {
+        self.person_gate.is_ready()
+    }
+
+    /// Why the person check is not loaded, if it is not.
+    pub fn person_check_problem(&self) -> Option<String> {
+        match &self.person_gate {
+            PersonGate::Unavailable(reason) => Some(reason.to_string()),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
+
+    /// The retailer's product, ready to render.
+    pub async fn product(
+        &self,
+        storage: &Storage,
+        retailer: RetailerId,
+        sku: &str,
+    ) -> Result<Arc<ProductTexture>, RenderError> {
+        Ok(self.textures.get(storage, retailer, sku).await?)
+    }
+
+    /// Runs the pipeline on an uploaded photo.
+    pub async fn render(
+        &self,
+        upload: Vec<u8>,
+        product: Arc<ProductTexture>,
+        placement: RelativePlacement,
+    ) -> Result<Rendered, RenderError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|e| RenderError::Internal(e.to_string()))?;
+        let gate = self.person_gate.clone();
+        let clean = self.clean;
+        let (photo, photo_bytes) = blocking(move || prepare(&upload, &clean, &gate)).await??;
+        let (width, height) = photo.dimensions();
+        let placement = placement.in_pixels(width, height);
+        placement
+            .validate()
+            .map_err(|e| RenderError::Placement(e.to_string()))?;
+        let job = RenderJob {
+            photo: Arc::new(photo),
+            photo_bytes: Arc::new(photo_bytes),
+            product,
+            placement,
+        };
+        let rendered = self.backend.render(job).await?;
+        let source_type = self.backend.source_type();
+        let jpeg = blocking(move || encode_labelled(&rendered, source_type)).await??;
+        Ok(Rendered {
+            jpeg,
+            backend: self.backend.name(),
+        })
+    }
+}
+
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, RenderError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| RenderError::Internal(format!("a render task failed: {e}")))
+}
+
+/// Clean, decode, check for people. Returns the upright pixels and the cleaned file.
+fn prepare(
+    upload: &[u8],
+    options: &CleanOptions,
+    gate: &PersonGate,
+) -> Result<(RgbImage, Vec<u8>), RenderError> {
+    let cleaned = photo::clean(upload, options)?;
+    let pixels = photo::resize::decode_upright(&cleaned.bytes, &options.limits)?;
+    match gate.check(&pixels) {
+        Ok(PersonCheck::Clear) => Ok((pixels, cleaned.bytes)),
+        Ok(PersonCheck::PersonSeen(score)) => {
+            // The score is not personal; it helps tune the threshold from refusal statistics.
+            tracing::info!(score, "render refused: person detected");
+            Err(RenderError::PersonDetected)
+        }
+        Err(reason) => Err(RenderError::PersonCheckUnavailable(reason)),
+    }
+}
+
+fn encode_labelled(
+    rendered: &RgbImage,
+    source_type: DigitalSourceType,
+) -> Result<Vec<u8>, RenderError> {
+    let jpeg = photo::resize::encode_jpeg(rendered, RENDER_JPEG_QUALITY)?;
+    ai_label::label_jpeg(&jpeg, source_type).map_err(|e| RenderError::Internal(e.to_string()))
+}

@@ -1,0 +1,65 @@
+//! The person check as the pipeline sees it: either a loaded detector or the reason there is
+//! none. "None" refuses every photo (`person_check_unavailable`); it never lets one through.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use image::RgbImage;
+
+/// The outcome of checking one photo.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PersonCheck {
+    /// No person seen.
+    Clear,
+    /// A person seen (score 0–1).
+    PersonSeen(f32),
+}
+
+/// The loaded detector, or why it is not there.
+#[derive(Debug, Clone)]
+pub enum PersonGate {
+    /// Ready to check photos.
+    #[cfg(feature = "person-check")]
+    Ready(Arc<vitrine_person_check::PersonDetector>),
+    /// Every photo is refused, for this reason (logged at start, shown by `/readyz`).
+    Unavailable(Arc<str>),
+}
+
+impl PersonGate {
+    /// Loads the models from `models_dir` (about 0.2 s). A failure is kept as the reason.
+    pub fn load(models_dir: &Path) -> Self {
+        #[cfg(feature = "person-check")]
+        {
+            match vitrine_person_check::PersonDetector::load(models_dir) {
+                Ok(detector) => Self::Ready(Arc::new(detector)),
+                Err(error) => Self::Unavailable(error.to_string().into()),
+            }
+        }
+        #[cfg(not(feature = "person-check"))]
+        {
+            let _ = models_dir;
+            Self::Unavailable("this build of the server has no person check".into())
+        }
+    }
+
+    /// Whether photos can be checked.
+    pub fn is_ready(&self) -> bool {
+        !matches!(self, Self::Unavailable(_))
+    }
+
+    /// Checks an upright photo (blocking: call it off the async threads).
+    pub fn check(&self, photo: &RgbImage) -> Result<PersonCheck, String> {
+        match self {
+            #[cfg(feature = "person-check")]
+            Self::Ready(detector) => {
+                let verdict = detector.check(photo).map_err(|e| e.to_string())?;
+                Ok(if verdict.person {
+                    PersonCheck::PersonSeen(verdict.score)
+                } else {
+                    PersonCheck::Clear
+                })
+            }
+            Self::Unavailable(reason) => Err(reason.to_string()),
+        }
+    }
+}

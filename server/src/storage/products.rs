@@ -1,0 +1,178 @@
+//! The retailer's products: what the built-in compositor lays into a room.
+
+use super::{Pool, Storage, StorageError};
+use crate::clock::UnixSeconds;
+use crate::storage::RetailerId;
+
+/// Largest texture file accepted (a seamless tile is a few hundred KiB).
+pub const MAX_TEXTURE_BYTES: usize = 4 * 1024 * 1024;
+
+/// Where a product goes in a room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Surface {
+    /// Flooring, rugs.
+    Floor,
+    /// Wallpaper, paint, wall tiles.
+    Wall,
+}
+
+impl Surface {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Floor => "floor",
+            Self::Wall => "wall",
+        }
+    }
+
+    /// Parses a stored or typed name.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "floor" => Some(Self::Floor),
+            "wall" => Some(Self::Wall),
+            _ => None,
+        }
+    }
+}
+
+/// A product as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Product {
+    /// The retailer's identifier (SKU).
+    pub sku: String,
+    /// Its display name.
+    pub name: String,
+    /// Where it goes.
+    pub surface: Surface,
+    /// The texture tile's real width, in millimetres.
+    pub tile_width_mm: i64,
+    /// The texture tile's real height (depth on a floor), in millimetres.
+    pub tile_height_mm: i64,
+    /// The tile's image file.
+    pub texture: Vec<u8>,
+    /// When it last changed (texture caches compare this).
+    pub updated_at: UnixSeconds,
+}
+
+type ProductRow = (String, String, String, i64, i64, Vec<u8>, i64);
+
+fn product_from_row(
+    (sku, name, surface, tile_width_mm, tile_height_mm, texture, updated_at): ProductRow,
+) -> Result<Product, StorageError> {
+    Ok(Product {
+        sku,
+        name,
+        surface: Surface::parse(&surface)
+            .ok_or_else(|| StorageError::Corrupt(format!("surface {surface:?}")))?,
+        tile_width_mm,
+        tile_height_mm,
+        texture,
+        updated_at,
+    })
+}
+
+impl Storage {
+    /// Adds a product, or replaces the retailer's product with the same SKU.
+    pub async fn put_product(
+        &self,
+        retailer: RetailerId,
+        product: &Product,
+    ) -> Result<(), StorageError> {
+        if self.retailer(retailer).await?.is_none() {
+            return Err(StorageError::NoSuchRetailer);
+        }
+        if product.texture.len() > MAX_TEXTURE_BYTES {
+            return Err(StorageError::TextureTooLarge {
+                size: product.texture.len(),
+                limit: MAX_TEXTURE_BYTES,
+            });
+        }
+        on_pool!(self, pool => sqlx::query(
+            "INSERT INTO products \
+             (retailer_id, sku, name, surface, tile_width_mm, tile_height_mm, texture, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (retailer_id, sku) DO UPDATE SET name = excluded.name, \
+             surface = excluded.surface, tile_width_mm = excluded.tile_width_mm, \
+             tile_height_mm = excluded.tile_height_mm, texture = excluded.texture, \
+             updated_at = excluded.updated_at",
+        )
+        .bind(retailer.0)
+        .bind(&product.sku)
+        .bind(&product.name)
+        .bind(product.surface.as_str())
+        .bind(product.tile_width_mm)
+        .bind(product.tile_height_mm)
+        .bind(&product.texture)
+        .bind(product.updated_at)
+        .execute(pool)
+        .await
+        .map(drop))?;
+        Ok(())
+    }
+
+    /// One of the retailer's products.
+    pub async fn product(
+        &self,
+        retailer: RetailerId,
+        sku: &str,
+    ) -> Result<Option<Product>, StorageError> {
+        let row = on_pool!(self, pool => sqlx::query_as::<_, ProductRow>(
+            "SELECT sku, name, surface, tile_width_mm, tile_height_mm, texture, updated_at \
+             FROM products WHERE retailer_id = $1 AND sku = $2",
+        )
+        .bind(retailer.0)
+        .bind(sku)
+        .fetch_optional(pool)
+        .await)?;
+        row.map(product_from_row).transpose()
+    }
+
+    /// When the retailer's product last changed, without its texture (for caches).
+    pub async fn product_updated_at(
+        &self,
+        retailer: RetailerId,
+        sku: &str,
+    ) -> Result<Option<UnixSeconds>, StorageError> {
+        Ok(on_pool!(self, pool => sqlx::query_scalar::<_, i64>(
+            "SELECT updated_at FROM products WHERE retailer_id = $1 AND sku = $2",
+        )
+        .bind(retailer.0)
+        .bind(sku)
+        .fetch_optional(pool)
+        .await)?)
+    }
+
+    /// The retailer's products by SKU, textures left out.
+    pub async fn list_products(&self, retailer: RetailerId) -> Result<Vec<Product>, StorageError> {
+        let rows = on_pool!(self, pool => sqlx::query_as::<_, (String, String, String, i64, i64, i64)>(
+            "SELECT sku, name, surface, tile_width_mm, tile_height_mm, updated_at \
+             FROM products WHERE retailer_id = $1 ORDER BY sku",
+        )
+        .bind(retailer.0)
+        .fetch_all(pool)
+        .await)?;
+        rows.into_iter()
+            .map(|(sku, name, surface, w, h, updated_at)| {
+                product_from_row((sku, name, surface, w, h, Vec::new(), updated_at))
+            })
+            .collect()
+    }
+
+    /// Removes one of the retailer's products. Returns whether it was there.
+    pub async fn remove_product(
+        &self,
+        retailer: RetailerId,
+        sku: &str,
+    ) -> Result<bool, StorageError> {
+        let done = on_pool!(self, pool => sqlx::query(
+            "DELETE FROM products WHERE retailer_id = $1 AND sku = $2",
+        )
+        .bind(retailer.0)
+        .bind(sku)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(done > 0)
+    }
+}
