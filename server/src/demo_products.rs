@@ -7,44 +7,58 @@ use anyhow::{Context, Result};
 use vitrine_server::clock::{Clock, SystemClock};
 use vitrine_server::storage::{Product, RetailerId, Storage, Surface};
 
-/// (SKU, name, surface, tile width mm, tile height mm, drawing).
+/// A pixel of a tile, from its coordinates.
 type Drawing = fn(u32, u32) -> [u8; 3];
-const PRODUCTS: &[(&str, &str, Surface, i64, i64, u32, u32, Drawing)] = &[
-    (
-        "OAK-PLANK-190",
-        "Oak plank, natural oil, 190 mm",
-        Surface::Floor,
-        1200,
-        1140,
-        600,
-        570,
-        oak_planks,
-    ),
-    (
-        "SLATE-TILE-600",
-        "Slate tile, 600 × 600 mm",
-        Surface::Floor,
-        1200,
-        1200,
-        512,
-        512,
-        slate_tiles,
-    ),
-    (
-        "SAGE-LINEN-WALL",
-        "Sage linen wallpaper",
-        Surface::Wall,
-        530,
-        530,
-        256,
-        256,
-        sage_linen,
-    ),
+
+struct DemoProduct {
+    sku: &'static str,
+    name: &'static str,
+    surface: Surface,
+    /// The tile's real size in millimetres.
+    tile_mm: (i64, i64),
+    /// The tile's size in pixels.
+    tile_px: (u32, u32),
+    draw: Drawing,
+}
+
+const PRODUCTS: &[DemoProduct] = &[
+    DemoProduct {
+        sku: "OAK-PLANK-190",
+        name: "Oak plank, natural oil, 190 mm",
+        surface: Surface::Floor,
+        tile_mm: (1200, 1140),
+        tile_px: (600, 570),
+        draw: oak_planks,
+    },
+    DemoProduct {
+        sku: "SLATE-TILE-600",
+        name: "Slate tile, 600 × 600 mm",
+        surface: Surface::Floor,
+        tile_mm: (1200, 1200),
+        tile_px: (512, 512),
+        draw: slate_tiles,
+    },
+    DemoProduct {
+        sku: "SAGE-LINEN-WALL",
+        name: "Sage linen wallpaper",
+        surface: Surface::Wall,
+        tile_mm: (530, 530),
+        tile_px: (256, 256),
+        draw: sage_linen,
+    },
 ];
 
 /// Adds the demo products the retailer does not have yet.
 pub async fn seed(storage: &Storage, retailer: RetailerId) -> Result<()> {
-    for &(sku, name, surface, tile_width_mm, tile_height_mm, w, h, draw) in PRODUCTS {
+    for &DemoProduct {
+        sku,
+        name,
+        surface,
+        tile_mm: (tile_width_mm, tile_height_mm),
+        tile_px: (w, h),
+        draw,
+    } in PRODUCTS
+    {
         if storage.product_updated_at(retailer, sku).await?.is_some() {
             continue;
         }
@@ -96,7 +110,7 @@ fn oak_planks(x: u32, y: u32) -> [u8; 3] {
         + 0.5)
         * 14.0
         + noise(xs / 3, y) * 5.0;
-    let seam = y % row_h == 0 || xs % 300 == 0;
+    let seam = y.is_multiple_of(row_h) || xs.is_multiple_of(300);
     let k = if seam { 0.62 } else { 1.0 };
     [176.0, 131.0, 86.0].map(|c: f64| ((c + board_tone - grain) * k).clamp(0.0, 255.0) as u8)
 }

@@ -189,6 +189,7 @@ pub fn parse_placement(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
