@@ -20,6 +20,7 @@ use serde::Deserialize;
 
 use crate::address_hash::{AddressHashError, AddressHashKey};
 use crate::client_address::TrustedProxies;
+use crate::render::hosted::HostedSettings;
 
 /// The environment variable naming the config file (when `--config` is not given).
 pub const CONFIG_ENV: &str = "VITRINE_CONFIG";
@@ -36,6 +37,10 @@ pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
 pub const DEFAULT_KEY_CACHE_SECS: u64 = 5;
 /// Default models directory: where `cargo xtask setup` installs the person check's model.
 pub const DEFAULT_MODELS_DIR: &str = "target/models";
+/// Default time for one attempt at a hosted render backend.
+pub const DEFAULT_BACKEND_TIMEOUT_SECS: u64 = 60;
+/// Default retries at a hosted render backend.
+pub const DEFAULT_BACKEND_RETRIES: u32 = 2;
 /// Default renders per (address, retailer) per hour.
 pub const DEFAULT_RATE_LIMIT_PER_HOUR: u32 = 10;
 /// Default renders per (address, retailer) per day.
@@ -56,6 +61,14 @@ const KEYS: &[(&str, &str)] = &[
     ("key_cache_secs", "VITRINE_KEY_CACHE_SECS"),
     ("models_dir", "VITRINE_MODELS_DIR"),
     ("render_concurrency", "VITRINE_RENDER_CONCURRENCY"),
+    ("openai_api_key", "VITRINE_OPENAI_API_KEY"),
+    ("openai_base_url", "VITRINE_OPENAI_BASE_URL"),
+    ("openai_model", "VITRINE_OPENAI_MODEL"),
+    ("gemini_api_key", "VITRINE_GEMINI_API_KEY"),
+    ("gemini_base_url", "VITRINE_GEMINI_BASE_URL"),
+    ("gemini_model", "VITRINE_GEMINI_MODEL"),
+    ("backend_timeout_secs", "VITRINE_BACKEND_TIMEOUT_SECS"),
+    ("backend_retries", "VITRINE_BACKEND_RETRIES"),
 ];
 
 /// Why the configuration was refused.
@@ -120,6 +133,22 @@ pub struct RawConfig {
     pub models_dir: Option<String>,
     /// `render_concurrency = 2` (default: the number of CPU cores).
     pub render_concurrency: Option<u32>,
+    /// `openai_api_key = "sk-…"`: enables the OpenAI backend for retailers that choose it.
+    pub openai_api_key: Option<String>,
+    /// `openai_base_url = "https://api.openai.com"`.
+    pub openai_base_url: Option<String>,
+    /// `openai_model = "gpt-image-1"`.
+    pub openai_model: Option<String>,
+    /// `gemini_api_key = "…"`: enables the Gemini backend for retailers that choose it.
+    pub gemini_api_key: Option<String>,
+    /// `gemini_base_url = "https://generativelanguage.googleapis.com"`.
+    pub gemini_base_url: Option<String>,
+    /// `gemini_model = "gemini-2.5-flash-image"`.
+    pub gemini_model: Option<String>,
+    /// `backend_timeout_secs = 60`: one attempt at a hosted backend.
+    pub backend_timeout_secs: Option<u64>,
+    /// `backend_retries = 2`: attempts after the first, on timeouts, 429 and 5xx.
+    pub backend_retries: Option<u32>,
     /// Where each set field came from, for error messages.
     #[serde(skip)]
     sources: BTreeMap<&'static str, String>,
@@ -144,6 +173,20 @@ impl fmt::Debug for RawConfig {
             .field("key_cache_secs", &self.key_cache_secs)
             .field("models_dir", &self.models_dir)
             .field("render_concurrency", &self.render_concurrency)
+            .field(
+                "openai_api_key",
+                &self.openai_api_key.as_ref().map(|_| "<set>"),
+            )
+            .field("openai_base_url", &self.openai_base_url)
+            .field("openai_model", &self.openai_model)
+            .field(
+                "gemini_api_key",
+                &self.gemini_api_key.as_ref().map(|_| "<set>"),
+            )
+            .field("gemini_base_url", &self.gemini_base_url)
+            .field("gemini_model", &self.gemini_model)
+            .field("backend_timeout_secs", &self.backend_timeout_secs)
+            .field("backend_retries", &self.backend_retries)
             .finish()
     }
 }
@@ -198,6 +241,14 @@ impl RawConfig {
             "key_cache_secs" => self.key_cache_secs.is_some(),
             "models_dir" => self.models_dir.is_some(),
             "render_concurrency" => self.render_concurrency.is_some(),
+            "openai_api_key" => self.openai_api_key.is_some(),
+            "openai_base_url" => self.openai_base_url.is_some(),
+            "openai_model" => self.openai_model.is_some(),
+            "gemini_api_key" => self.gemini_api_key.is_some(),
+            "gemini_base_url" => self.gemini_base_url.is_some(),
+            "gemini_model" => self.gemini_model.is_some(),
+            "backend_timeout_secs" => self.backend_timeout_secs.is_some(),
+            "backend_retries" => self.backend_retries.is_some(),
             _ => false,
         }
     }
@@ -231,6 +282,16 @@ impl RawConfig {
                 "render_concurrency" => {
                     self.render_concurrency = Some(parse_number(var, &value)?);
                 }
+                "openai_api_key" => self.openai_api_key = Some(value),
+                "openai_base_url" => self.openai_base_url = Some(value),
+                "openai_model" => self.openai_model = Some(value),
+                "gemini_api_key" => self.gemini_api_key = Some(value),
+                "gemini_base_url" => self.gemini_base_url = Some(value),
+                "gemini_model" => self.gemini_model = Some(value),
+                "backend_timeout_secs" => {
+                    self.backend_timeout_secs = Some(parse_number(var, &value)?);
+                }
+                "backend_retries" => self.backend_retries = Some(parse_number(var, &value)?),
                 _ => unreachable!("KEYS and this match list the same settings"),
             }
             self.sources.insert(key, var.to_owned());
@@ -393,10 +454,83 @@ impl RawConfig {
         };
         let models_dir = PathBuf::from(self.models_dir.as_deref().unwrap_or(DEFAULT_MODELS_DIR));
 
+        let backend_timeout = self
+            .backend_timeout_secs
+            .unwrap_or(DEFAULT_BACKEND_TIMEOUT_SECS);
+        if !(1..=600).contains(&backend_timeout) {
+            return Err(self.invalid(
+                "backend_timeout_secs",
+                backend_timeout.to_string(),
+                "is out of range: from 1 to 600 seconds",
+            ));
+        }
+        let backend_retries = self.backend_retries.unwrap_or(DEFAULT_BACKEND_RETRIES);
+        if backend_retries > 5 {
+            return Err(self.invalid(
+                "backend_retries",
+                backend_retries.to_string(),
+                "is out of range: from 0 to 5",
+            ));
+        }
+        let hosted = |key: &Option<String>,
+                      key_name: &'static str,
+                      base: &Option<String>,
+                      base_name: &'static str,
+                      default_base: &str,
+                      model: &Option<String>,
+                      default_model: &str|
+         -> Result<Option<HostedSettings>, ConfigError> {
+            let Some(api_key) = key.as_ref().map(|k| k.trim().to_owned()) else {
+                return Ok(None);
+            };
+            if api_key.is_empty() {
+                return Err(self.invalid(key_name, "<empty>", "must not be empty when set"));
+            }
+            let base_url = base.clone().unwrap_or_else(|| default_base.to_owned());
+            if !(base_url.starts_with("https://")
+                || base_url.starts_with("http://127.0.0.1")
+                || base_url.starts_with("http://localhost"))
+            {
+                return Err(self.invalid(
+                    base_name,
+                    base_url,
+                    "must be an https:// URL (plain http only to this machine, for tests)",
+                ));
+            }
+            Ok(Some(HostedSettings {
+                base_url,
+                api_key,
+                model: model.clone().unwrap_or_else(|| default_model.to_owned()),
+                attempt_timeout: Duration::from_secs(backend_timeout),
+                retries: backend_retries,
+                backoff: Duration::from_millis(500),
+            }))
+        };
+        let openai = hosted(
+            &self.openai_api_key,
+            "openai_api_key",
+            &self.openai_base_url,
+            "openai_base_url",
+            "https://api.openai.com",
+            &self.openai_model,
+            "gpt-image-1",
+        )?;
+        let gemini = hosted(
+            &self.gemini_api_key,
+            "gemini_api_key",
+            &self.gemini_base_url,
+            "gemini_base_url",
+            "https://generativelanguage.googleapis.com",
+            &self.gemini_model,
+            "gemini-2.5-flash-image",
+        )?;
+
         Ok(Config {
             listen,
             models_dir,
             render_concurrency,
+            openai,
+            gemini,
             database_url,
             data_dir,
             address_hash_secret,
@@ -506,6 +640,10 @@ pub struct Config {
     pub models_dir: PathBuf,
     /// Most renders in flight at once (bounds memory and CPU).
     pub render_concurrency: usize,
+    /// The OpenAI backend's settings, when its key is configured.
+    pub openai: Option<HostedSettings>,
+    /// The Gemini backend's settings, when its key is configured.
+    pub gemini: Option<HostedSettings>,
 }
 
 impl Config {

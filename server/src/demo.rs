@@ -29,9 +29,8 @@ use vitrine_server::config::{
 };
 use vitrine_server::metrics::Metrics;
 use vitrine_server::rate_limit::RateLimiter;
-use vitrine_server::render::RenderService;
-use vitrine_server::render::builtin::BuiltinCompositor;
 use vitrine_server::render::person_gate::PersonGate;
+use vitrine_server::render::{RenderBackends, RenderService};
 use vitrine_server::storage::Storage;
 use vitrine_server::widget_guard::KeyCache;
 
@@ -111,7 +110,7 @@ pub async fn run(config: DemoConfig) -> Result<()> {
         keys: Arc::new(KeyCache::new(Duration::from_secs(DEFAULT_KEY_CACHE_SECS))),
         render: Arc::new(RenderService::new(
             person_gate,
-            Arc::new(BuiltinCompositor),
+            RenderBackends::builtin_only(),
             std::thread::available_parallelism().map_or(1, |n| n.get()),
             DEFAULT_MAX_BODY_BYTES as usize,
         )),

@@ -5,9 +5,10 @@
 //! lets in-flight requests finish — for at most the request timeout plus a few seconds, after
 //! which it exits anyway (a stuck client cannot hold a deploy hostage).
 
-use crate::render::RenderService;
-use crate::render::builtin::BuiltinCompositor;
+use crate::render::gemini::GeminiImage;
+use crate::render::openai::OpenAiImageEdits;
 use crate::render::person_gate::PersonGate;
+use crate::render::{RenderBackends, RenderService};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -104,9 +105,16 @@ pub async fn run(config: Config) -> Result<()> {
         #[allow(unreachable_patterns)]
         _ => tracing::info!("person check loaded"),
     }
+    let mut backends = RenderBackends::builtin_only();
+    if let Some(settings) = &config.openai {
+        backends.openai = Some(Arc::new(OpenAiImageEdits::new(settings.clone())?));
+    }
+    if let Some(settings) = &config.gemini {
+        backends.gemini = Some(Arc::new(GeminiImage::new(settings.clone())?));
+    }
     let render = RenderService::new(
         person_gate,
-        Arc::new(BuiltinCompositor),
+        backends,
         config.render_concurrency,
         config.max_body_bytes,
     );

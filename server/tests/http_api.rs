@@ -25,9 +25,8 @@ use vitrine_server::client_address::TrustedProxies;
 use vitrine_server::clock::ManualClock;
 use vitrine_server::metrics::Metrics;
 use vitrine_server::rate_limit::RateLimiter;
-use vitrine_server::render::RenderService;
-use vitrine_server::render::builtin::BuiltinCompositor;
 use vitrine_server::render::person_gate::PersonGate;
+use vitrine_server::render::{RenderBackends, RenderService};
 use vitrine_server::storage::{Limits, Product, RetailerId, Surface};
 use vitrine_server::widget_guard::KeyCache;
 
@@ -101,7 +100,7 @@ async fn api_with(db: TestDb, person_gate: PersonGate) -> Api {
         keys: Arc::new(KeyCache::new(Duration::ZERO)),
         render: Arc::new(RenderService::new(
             person_gate.clone(),
-            Arc::new(BuiltinCompositor),
+            RenderBackends::builtin_only(),
             2,
             MAX_BODY,
         )),

@@ -110,9 +110,10 @@ pub async fn render(
         .await
         .map_err(|_| ApiError::TooLarge { limit_bytes: limit })?;
 
+    let backend = state.storage.render_backend(caller.retailer).await?;
     let rendered = state
         .render
-        .render(photo.to_vec(), product, placement)
+        .render(photo.to_vec(), product, placement, backend)
         .await?;
     let mut response = (StatusCode::OK, rendered.jpeg).into_response();
     let out = response.headers_mut();

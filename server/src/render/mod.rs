@@ -14,6 +14,9 @@
 
 pub mod backend;
 pub mod builtin;
+pub mod gemini;
+pub mod hosted;
+pub mod openai;
 pub mod person_gate;
 pub mod textures;
 
@@ -28,7 +31,7 @@ use vitrine_core::photo::{self, CleanOptions, Limits, PhotoError};
 use crate::render::backend::{BackendError, RenderBackend, RenderJob};
 use crate::render::person_gate::{PersonCheck, PersonGate};
 use crate::render::textures::{ProductTexture, TextureCache, TextureError};
-use crate::storage::{RetailerId, Storage};
+use crate::storage::{BackendChoice, RetailerId, Storage};
 
 /// Long side of the photo a render is made at.
 pub const RENDER_MAX_SIDE: u32 = 2048;
@@ -115,11 +118,43 @@ pub struct Rendered {
     pub backend: &'static str,
 }
 
+/// The backends this server can render with: the built-in compositor always, the hosted ones
+/// when configured (their API keys are server configuration).
+#[derive(Debug, Clone)]
+pub struct RenderBackends {
+    /// The built-in compositor.
+    pub builtin: Arc<dyn RenderBackend>,
+    /// OpenAI's image edits, if configured.
+    pub openai: Option<Arc<dyn RenderBackend>>,
+    /// Gemini, if configured.
+    pub gemini: Option<Arc<dyn RenderBackend>>,
+}
+
+impl RenderBackends {
+    /// The built-in compositor only.
+    pub fn builtin_only() -> Self {
+        Self {
+            builtin: Arc::new(builtin::BuiltinCompositor),
+            openai: None,
+            gemini: None,
+        }
+    }
+
+    /// The backend for a retailer's choice, if this server has it.
+    pub fn for_choice(&self, choice: BackendChoice) -> Option<&Arc<dyn RenderBackend>> {
+        match choice {
+            BackendChoice::Builtin => Some(&self.builtin),
+            BackendChoice::OpenAi => self.openai.as_ref(),
+            BackendChoice::Gemini => self.gemini.as_ref(),
+        }
+    }
+}
+
 /// The pipeline's fixed parts. One per server.
 #[derive(Debug)]
 pub struct RenderService {
     person_gate: PersonGate,
-    backend: Arc<dyn RenderBackend>,
+    backends: RenderBackends,
     textures: TextureCache,
     permits: Semaphore,
     clean: CleanOptions,
@@ -130,13 +165,13 @@ impl RenderService {
     /// `concurrency` renders at once, photos up to `max_photo_bytes`.
     pub fn new(
         person_gate: PersonGate,
-        backend: Arc<dyn RenderBackend>,
+        backends: RenderBackends,
         concurrency: usize,
         max_photo_bytes: usize,
     ) -> Self {
         Self {
             person_gate,
-            backend,
+            backends,
             textures: TextureCache::default(),
             permits: Semaphore::new(concurrency.max(1)),
             clean: CleanOptions {
@@ -174,13 +209,20 @@ impl RenderService {
         Ok(self.textures.get(storage, retailer, sku).await?)
     }
 
-    /// Runs the pipeline on an uploaded photo.
+    /// Runs the pipeline on an uploaded photo, rendering with the retailer's chosen backend.
     pub async fn render(
         &self,
         upload: Vec<u8>,
         product: Arc<ProductTexture>,
         placement: RelativePlacement,
+        choice: BackendChoice,
     ) -> Result<Rendered, RenderError> {
+        let backend = self.backends.for_choice(choice).ok_or_else(|| {
+            RenderError::Backend(BackendError::Unavailable(format!(
+                "this server is not configured for the {} backend",
+                choice.as_str()
+            )))
+        })?;
         let _permit = self
             .permits
             .acquire()
@@ -200,12 +242,12 @@ impl RenderService {
             product,
             placement,
         };
-        let rendered = self.backend.render(job).await?;
-        let source_type = self.backend.source_type();
+        let rendered = backend.render(job).await?;
+        let source_type = backend.source_type();
         let jpeg = blocking(move || encode_labelled(&rendered, source_type)).await??;
         Ok(Rendered {
             jpeg,
-            backend: self.backend.name(),
+            backend: backend.name(),
         })
     }
 }

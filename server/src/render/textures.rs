@@ -21,6 +21,10 @@ const MAX_TEXTURE_SIDE: u32 = 4096;
 pub struct ProductTexture {
     /// The SKU.
     pub sku: String,
+    /// Its display name (hosted backends put it in their prompt).
+    pub name: String,
+    /// The tile's real size in millimetres.
+    pub tile_mm: (i64, i64),
     /// Floor or wall.
     pub surface: Surface,
     /// The tile and its real size.
@@ -117,6 +121,8 @@ pub fn decode(product: Product) -> Result<ProductTexture, TextureError> {
     let metres = |mm: i64| mm as f32 / 1000.0;
     Ok(ProductTexture {
         sku: product.sku,
+        name: product.name,
+        tile_mm: (product.tile_width_mm, product.tile_height_mm),
         surface: product.surface,
         texture: Texture {
             tile,

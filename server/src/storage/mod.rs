@@ -303,7 +303,7 @@ macro_rules! on_pool {
 }
 
 mod products;
-pub use products::{MAX_TEXTURE_BYTES, Product, Surface};
+pub use products::{BackendChoice, MAX_TEXTURE_BYTES, Product, Surface};
 
 /// Writes counter rows (`&[(retailer id, hash, CounterState)]`) into a transaction, skipping
 /// retailers deleted meanwhile: upserts of absolute values, in statements of fixed shapes.

@@ -72,7 +72,75 @@ fn product_from_row(
     })
 }
 
+/// Which backend renders for a retailer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BackendChoice {
+    /// The built-in compositor (the default).
+    Builtin,
+    /// OpenAI's image edits API.
+    OpenAi,
+    /// Google's Gemini image generation.
+    Gemini,
+}
+
+impl BackendChoice {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Builtin => "builtin",
+            Self::OpenAi => "openai",
+            Self::Gemini => "gemini",
+        }
+    }
+
+    /// Parses a stored or typed name.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "builtin" => Some(Self::Builtin),
+            "openai" => Some(Self::OpenAi),
+            "gemini" => Some(Self::Gemini),
+            _ => None,
+        }
+    }
+}
+
 impl Storage {
+    /// Chooses the retailer's render backend.
+    pub async fn set_render_backend(
+        &self,
+        retailer: RetailerId,
+        choice: BackendChoice,
+    ) -> Result<(), StorageError> {
+        let done = on_pool!(self, pool => sqlx::query(
+            "UPDATE retailers SET render_backend = $1 WHERE id = $2",
+        )
+        .bind(choice.as_str())
+        .bind(retailer.0)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+        if done == 0 {
+            return Err(StorageError::NoSuchRetailer);
+        }
+        Ok(())
+    }
+
+    /// The retailer's render backend.
+    pub async fn render_backend(
+        &self,
+        retailer: RetailerId,
+    ) -> Result<BackendChoice, StorageError> {
+        let name = on_pool!(self, pool => sqlx::query_scalar::<_, String>(
+            "SELECT render_backend FROM retailers WHERE id = $1",
+        )
+        .bind(retailer.0)
+        .fetch_optional(pool)
+        .await)?
+        .ok_or(StorageError::NoSuchRetailer)?;
+        BackendChoice::parse(&name)
+            .ok_or_else(|| StorageError::Corrupt(format!("render_backend {name:?}")))
+    }
+
     /// Adds a product, or replaces the retailer's product with the same SKU.
     pub async fn put_product(
         &self,
