@@ -11,7 +11,7 @@ use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 
 use crate::clock::{Clock, SystemClock};
-use crate::storage::{Limits, RetailerId, Storage};
+use crate::storage::{BackendChoice, Limits, Product, RetailerId, Storage, Surface};
 
 /// What `admin` can do.
 #[derive(Debug, Subcommand)]
@@ -28,6 +28,46 @@ pub enum AdminCommand {
     /// Allowed origins: add, remove.
     #[command(subcommand)]
     Origin(OriginCommand),
+    /// Products the built-in compositor can render: add (or replace), list, remove.
+    #[command(subcommand)]
+    Product(ProductCommand),
+}
+
+/// Product commands.
+#[derive(Debug, Subcommand)]
+pub enum ProductCommand {
+    /// Adds a product, or replaces the one with the same SKU.
+    Add {
+        /// The retailer's id.
+        retailer: i64,
+        /// The retailer's product identifier.
+        #[arg(long)]
+        sku: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// `floor` or `wall`.
+        #[arg(long)]
+        surface: String,
+        /// A seamless tile of the material: PNG, JPEG or WebP, at most 4 MiB.
+        #[arg(long)]
+        texture: std::path::PathBuf,
+        /// The tile's real size in millimetres, `width x height` (e.g. `1200x190`).
+        #[arg(long)]
+        tile_mm: String,
+    },
+    /// Lists the retailer's products.
+    List {
+        /// The retailer's id.
+        retailer: i64,
+    },
+    /// Removes a product.
+    Remove {
+        /// The retailer's id.
+        retailer: i64,
+        /// The SKU.
+        sku: String,
+    },
 }
 
 /// Retailer commands.
@@ -56,6 +96,14 @@ pub enum RetailerCommand {
         /// Per UTC day (at least the hourly limit).
         #[arg(long)]
         per_day: i64,
+    },
+    /// Chooses the backend that renders for the retailer: `builtin` (the compositor, default),
+    /// `openai` or `gemini` (the server must have that provider's key configured).
+    Backend {
+        /// The retailer's id.
+        id: i64,
+        /// `builtin`, `openai` or `gemini`.
+        backend: String,
     },
     /// Deletes a retailer and every record of it.
     Delete {
@@ -163,6 +211,14 @@ pub async fn run(storage: &Storage, command: AdminCommand) -> Result<String> {
                     id.0
                 )
             }
+            RetailerCommand::Backend { id, backend } => {
+                let choice = BackendChoice::parse(backend.trim()).with_context(|| {
+                    format!("{backend:?} is not a backend: builtin, openai or gemini")
+                })?;
+                let id = existing(storage, id).await?;
+                storage.set_render_backend(id, choice).await?;
+                format!("retailer {} renders with {}\n", id.0, choice.as_str())
+            }
             RetailerCommand::Delete { id, yes } => {
                 if !yes {
                     bail!(
@@ -219,8 +275,74 @@ pub async fn run(storage: &Storage, command: AdminCommand) -> Result<String> {
                 format!("removed {origin}\n")
             }
         },
+        AdminCommand::Product(command) => product(storage, command, now).await?,
     };
     Ok(out)
+}
+
+async fn product(storage: &Storage, command: ProductCommand, now: i64) -> Result<String> {
+    Ok(match command {
+        ProductCommand::Add {
+            retailer,
+            sku,
+            name,
+            surface,
+            texture,
+            tile_mm,
+        } => {
+            let id = existing(storage, retailer).await?;
+            let surface = Surface::parse(surface.trim())
+                .with_context(|| format!("{surface:?} is not a surface: floor or wall"))?;
+            let (width, height) = tile_mm
+                .split_once(['x', 'X', '×'])
+                .and_then(|(w, h)| {
+                    Some((w.trim().parse::<i64>().ok()?, h.trim().parse::<i64>().ok()?))
+                })
+                .filter(|(w, h)| (1..=100_000).contains(w) && (1..=100_000).contains(h))
+                .with_context(|| {
+                    format!("--tile-mm {tile_mm:?} must be `width x height`, each 1 to 100000 mm")
+                })?;
+            let bytes = std::fs::read(&texture)
+                .with_context(|| format!("cannot read {}", texture.display()))?;
+            let product = Product {
+                sku: sku.trim().to_owned(),
+                name: name.trim().to_owned(),
+                surface,
+                tile_width_mm: width,
+                tile_height_mm: height,
+                texture: bytes,
+                updated_at: now,
+            };
+            // Refuse a texture the renderer could not use now, not at a shopper's first render.
+            crate::render::textures::decode(product.clone())
+                .with_context(|| format!("{} is not a usable texture", texture.display()))?;
+            storage.put_product(id, &product).await?;
+            format!("product {} saved\n", product.sku)
+        }
+        ProductCommand::List { retailer } => {
+            let id = existing(storage, retailer).await?;
+            let mut out = String::from("sku\tsurface\ttile mm\tname\n");
+            for p in storage.list_products(id).await? {
+                let _ = writeln!(
+                    out,
+                    "{}\t{}\t{}x{}\t{}",
+                    p.sku,
+                    p.surface.as_str(),
+                    p.tile_width_mm,
+                    p.tile_height_mm,
+                    p.name
+                );
+            }
+            out
+        }
+        ProductCommand::Remove { retailer, sku } => {
+            let id = existing(storage, retailer).await?;
+            if !storage.remove_product(id, &sku).await? {
+                bail!("retailer {retailer} has no product {sku}");
+            }
+            format!("removed {sku}\n")
+        }
+    })
 }
 
 async fn existing(storage: &Storage, id: i64) -> Result<RetailerId> {
