@@ -39,10 +39,13 @@ enum Behaviour {
     BadBase64,
 }
 
+/// One request as the fake provider received it.
+type SeenRequest = (HeaderMap, Vec<(String, Vec<u8>)>, Option<Value>);
+
 #[derive(Debug, Default)]
 struct Seen {
-    /// Per request: headers, and the parts (name, bytes) or the JSON.
-    requests: Vec<(HeaderMap, Vec<(String, Vec<u8>)>, Option<Value>)>,
+    /// Per request: headers, and the multipart fields (name, bytes) or the JSON body.
+    requests: Vec<SeenRequest>,
 }
 
 #[derive(Clone)]
