@@ -147,7 +147,183 @@ fn sqlite_env(dir: &Path) -> HashMap<&'static str, String> {
         ("VITRINE_DATA_DIR", dir.display().to_string()),
         ("VITRINE_TRUSTED_PROXIES", "127.0.0.1".to_owned()),
         ("VITRINE_LOG_FORMAT", "json".to_owned()),
+        (
+            "VITRINE_MODELS_DIR",
+            common::workspace_root()
+                .join("target/models")
+                .display()
+                .to_string(),
+        ),
     ])
+}
+
+/// Every file under `dir`, recursively.
+fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(next) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&next) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_render_leaves_nothing_on_disk_or_in_the_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    let temp = tempfile::tempdir().unwrap();
+    let mut env = sqlite_env(dir.path());
+    // Anything the process (or a library in it) writes to "the temp folder" lands here.
+    env.insert("TMPDIR", temp.path().display().to_string());
+    let (id, key) = retailer(&env);
+    let texture_dir = tempfile::tempdir().unwrap();
+    let texture = texture_dir.path().join("oak.png");
+    image::RgbImage::from_fn(64, 64, |x, y| {
+        image::Rgb(if y % 16 == 0 || x == 0 {
+            [90, 60, 30]
+        } else {
+            [170, 120, 70]
+        })
+    })
+    .save(&texture)
+    .unwrap();
+    admin(
+        &env,
+        &[
+            "product",
+            "add",
+            &id,
+            "--sku",
+            "OAK-190",
+            "--name",
+            "Oak plank",
+            "--surface",
+            "floor",
+            "--texture",
+            &texture.display().to_string(),
+            "--tile-mm",
+            "1200x800",
+        ],
+    );
+    let server = Server::start(&env);
+    let before: Vec<_> = files_under(dir.path());
+
+    // Watch both folders while renders run, every few milliseconds: a file that appears and
+    // vanishes between two listings would still be caught at most times; one that stays is
+    // caught for sure.
+    let watching = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let seen = Arc::new(Mutex::new(std::collections::BTreeSet::new()));
+    let watcher = {
+        let (watching, seen) = (Arc::clone(&watching), Arc::clone(&seen));
+        let folders = [dir.path().to_path_buf(), temp.path().to_path_buf()];
+        std::thread::spawn(move || {
+            while watching.load(std::sync::atomic::Ordering::Relaxed) {
+                for folder in &folders {
+                    seen.lock().unwrap().extend(files_under(folder));
+                }
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        })
+    };
+    let photo = common::fixture_photo("ia__gps_DSCN0010.jpg");
+    let person = common::fixture_photo("ia__Konica_Minolta_DiMAGE_Z3.jpg");
+    let client = reqwest::Client::new();
+    let render = |body: Vec<u8>| {
+        client
+            .post(server.url(&format!("/v1/widget/{key}/renders?product=OAK-190")))
+            .header("origin", SHOP)
+            .header("content-type", "image/jpeg")
+            .body(body)
+            .send()
+    };
+    let answer = render(photo.clone()).await.unwrap();
+    assert_eq!(answer.status(), 200);
+    let rendered = answer.bytes().await.unwrap().to_vec();
+    let refused = render(person.clone()).await.unwrap();
+    assert_eq!(refused.status(), 422);
+    watching.store(false, std::sync::atomic::Ordering::Relaxed);
+    watcher.join().unwrap();
+
+    let allowed = [
+        "vitrine.db",
+        "vitrine.db-wal",
+        "vitrine.db-shm",
+        "vitrine.db.server-lock",
+        "address-hash.key",
+    ];
+    for path in seen
+        .lock()
+        .unwrap()
+        .iter()
+        .chain(files_under(dir.path()).iter())
+    {
+        let name = path.file_name().unwrap().to_string_lossy();
+        assert!(
+            path.starts_with(dir.path()) && allowed.contains(&name.as_ref()),
+            "a file appeared during the render: {} (before: {before:?})",
+            path.display()
+        );
+    }
+    assert!(
+        files_under(temp.path()).is_empty(),
+        "the temp folder was used"
+    );
+
+    // Neither the photos, the render, nor the photo's metadata are in the database or the logs.
+    let mut database = Vec::new();
+    for name in ["vitrine.db", "vitrine.db-wal"] {
+        if let Ok(bytes) = std::fs::read(dir.path().join(name)) {
+            database.extend(bytes);
+        }
+    }
+    let log = server.log_lines().join("\n");
+    // Slices from the middle of each file, varied enough (at least 24 distinct byte values) that
+    // they cannot match a run of zeros or padding in a database page by chance.
+    let samples = |bytes: &[u8]| -> Vec<Vec<u8>> {
+        let samples: Vec<Vec<u8>> = (1..40)
+            .map(|i| bytes[bytes.len() * i / 40..][..48].to_vec())
+            .filter(|s| s.iter().collect::<std::collections::BTreeSet<_>>().len() >= 24)
+            .take(6)
+            .collect();
+        assert!(samples.len() >= 4, "too few varied slices");
+        samples
+    };
+    for (what, bytes) in [
+        ("photo", &photo),
+        ("person", &person),
+        ("render", &rendered),
+    ] {
+        for sample in samples(bytes) {
+            let found = |haystack: &[u8]| haystack.windows(sample.len()).any(|w| w == sample);
+            assert!(
+                !found(&database),
+                "{what} bytes in the database: {sample:?}"
+            );
+            assert!(!found(log.as_bytes()), "{what} bytes in the log");
+        }
+    }
+    for needle in ["NIKON", "COOLPIX", "DSCN0010", "KONICA"] {
+        assert!(!log.contains(needle), "{needle} in the log");
+        assert!(
+            !database
+                .windows(needle.len())
+                .any(|w| w == needle.as_bytes()),
+            "{needle} in the database"
+        );
+    }
+    assert!(
+        log.lines().all(|line| line.len() < 600),
+        "a log line is suspiciously long:\n{log}"
+    );
 }
 
 #[test]
