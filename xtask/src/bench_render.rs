@@ -8,7 +8,7 @@
 //!   floor of what any request costs;
 //! - the server's peak memory: resident set before and after one render, and after the load.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 
@@ -262,7 +262,7 @@ fn curl(args: &[&str], expected: &str) -> Result<f64> {
     Ok(seconds.trim().parse::<f64>()? * 1000.0)
 }
 
-fn curl_render(url: &str, photo: &PathBuf) -> Result<f64> {
+fn curl_render(url: &str, photo: &Path) -> Result<f64> {
     curl(
         &[
             "-H",
