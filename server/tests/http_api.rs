@@ -686,7 +686,7 @@ async fn cors_preflight_echoes_only_the_allowed_origin(db: TestDb) {
     assert_eq!(answer.allow_origin(), Some(SHOP));
     assert_eq!(
         answer.headers[header::ACCESS_CONTROL_EXPOSE_HEADERS],
-        "retry-after"
+        "retry-after, vitrine-renders-left-this-hour, vitrine-renders-left-today"
     );
 }
 

@@ -6,8 +6,13 @@
 use super::colour::srgb_to_linear;
 use super::{Region, RgbaImage};
 
-/// Blur radius as a share of the photo's diagonal.
-const BLUR_SHARE: f64 = 0.012;
+/// Blur radius as a share of the photo's diagonal: wide enough that a patterned rug or tiled
+/// floor under the new surface does not show through as blotches (measured on the golden
+/// images: at 1.2 % a rug's flowers came through), narrow enough to keep a lamp's pool of light.
+const BLUR_SHARE: f64 = 0.03;
+/// Light differences are softened by this power: what remains of the old surface's own
+/// brightness (a dark rug on a pale floor) weighs less than real shadows, which are broad.
+const SHADE_GAMMA: f32 = 0.7;
 /// The darkest and brightest factor applied (keeps a black hole or a window from blowing out).
 const SHADE_RANGE: (f32, f32) = (0.15, 2.5);
 
@@ -69,7 +74,9 @@ impl ShadeMap {
             .into_iter()
             .map(|v| {
                 if mean > 1e-6 {
-                    ((v / mean) as f32).clamp(SHADE_RANGE.0, SHADE_RANGE.1)
+                    ((v / mean) as f32)
+                        .powf(SHADE_GAMMA)
+                        .clamp(SHADE_RANGE.0, SHADE_RANGE.1)
                 } else {
                     1.0
                 }
