@@ -1,5 +1,6 @@
 //! The bodies of the server's fuzz targets: the hand-written parsers of request headers that come
-//! from anyone (`Origin`, `X-Forwarded-For`, the key in the path). Shared, via `#[path]`, by the
+//! from anyone (`Origin`, `X-Forwarded-For`, the key in the path) and of the render request's
+//! placement (`corners`, `size` in the query). Shared, via `#[path]`, by the
 //! fuzz binaries and by `server/tests/fuzz_corpus_replay.rs`, which replays the corpora on stable.
 //! Besides "never panics", each checks a property.
 
@@ -15,11 +16,36 @@ use vitrine_server::origins::{AllowedOrigin, Origin, is_allowed};
 pub type Body = fn(&[u8]);
 
 /// Each target's name (its corpus folder) and body.
-pub const TARGETS: [(&str, Body); 3] = [
+pub const TARGETS: [(&str, Body); 4] = [
     ("origin_header", origin_header),
     ("forwarded_for", forwarded_for),
     ("api_keys", api_keys),
+    ("render_placement", render_placement),
 ];
+
+/// The render request's `corners` and `size` (split at the first newline): whatever parses has
+/// finite corners within −1…2 and sizes within 0.1…100 m, and turning it into pixels and
+/// validating it (what the pipeline does next) never panics.
+pub fn render_placement(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let (corners, size) = match text.split_once('\n') {
+        Some((c, s)) => (Some(c), Some(s)),
+        None => (Some(text.as_ref()), None),
+    };
+    for (corners, size) in [(corners, size), (corners, None), (None, size)] {
+        let Ok(placement) = vitrine_server::api::render::parse_placement(corners, size) else {
+            continue;
+        };
+        for (x, y) in placement.corners {
+            assert!(x.is_finite() && y.is_finite());
+            assert!((-1.0..=2.0).contains(&x) && (-1.0..=2.0).contains(&y));
+        }
+        assert!((0.1..=100.0).contains(&placement.width_m));
+        assert!((0.1..=100.0).contains(&placement.depth_m));
+        let _ = placement.in_pixels(2048, 1536).validate();
+        let _ = placement.in_pixels(1, 1).validate();
+    }
+}
 
 /// `Origin` and allowlist entries: a parsed origin prints to a form that parses to itself, and an
 /// exact entry made from it allows it; the input as an allowlist entry never allows an origin

@@ -728,6 +728,20 @@ async fn delete_retailer_leaves_nothing(db: TestDb) {
         s.record_analytics_event(r, "open", T0)
             .await
             .expect("analytics");
+        s.put_product(
+            r,
+            &vitrine_server::storage::Product {
+                sku: "OAK".to_owned(),
+                name: "Oak".to_owned(),
+                surface: vitrine_server::storage::Surface::Floor,
+                tile_width_mm: 1200,
+                tile_height_mm: 190,
+                texture: vec![1, 2, 3],
+                updated_at: T0,
+            },
+        )
+        .await
+        .expect("product");
     }
     for table in RETAILER_TABLES {
         assert!(
@@ -751,7 +765,7 @@ async fn delete_retailer_leaves_nothing(db: TestDb) {
 
 #[test]
 fn the_suite_names_every_retailer_table() {
-    assert_eq!(RETAILER_TABLES.len(), 9);
+    assert_eq!(RETAILER_TABLES.len(), 10);
     let _: Arc<dyn Clock> = Arc::new(ManualClock::new(T0));
 }
 
