@@ -15,3 +15,5 @@ mod browser_codec;
 mod js_error;
 #[cfg(target_arch = "wasm32")]
 pub mod photo_worker;
+#[cfg(target_arch = "wasm32")]
+pub mod render_on_device;
