@@ -1,0 +1,137 @@
+//! "Render on this device" in headless Chromium: the compositor export gives, in the browser,
+//! byte for byte what the native core gives, leaves pixels outside the region untouched, and
+//! refuses a bad placement with a code instead of trapping.
+#![cfg(target_arch = "wasm32")]
+
+use vitrine_core::compositor::{CompositeOptions, Placement, Point, RgbaImage, Texture, composite};
+use vitrine_widget::render_on_device::composite_on_device;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn gradient(w: u32, h: u32) -> Vec<u8> {
+    (0..w * h)
+        .flat_map(|i| {
+            let (x, y) = (i % w, i / w);
+            [(x * 255 / w) as u8, (y * 255 / h) as u8, 120, 255]
+        })
+        .collect()
+}
+
+fn checker(size: u32) -> Vec<u8> {
+    (0..size * size)
+        .flat_map(|i| {
+            let v = if ((i % size) < size / 2) == ((i / size) < size / 2) {
+                220
+            } else {
+                40
+            };
+            [v, v / 2, 30, 255]
+        })
+        .collect()
+}
+
+const CORNERS: [f32; 8] = [60.0, 70.0, 180.0, 70.0, 230.0, 160.0, 10.0, 160.0];
+
+#[wasm_bindgen_test]
+fn the_browser_render_is_the_native_render() {
+    let (w, h) = (240, 160);
+    let out = composite_on_device(
+        gradient(w, h),
+        w,
+        h,
+        checker(32),
+        32,
+        32,
+        0.5,
+        0.5,
+        &CORNERS,
+        3.0,
+        2.0,
+    )
+    .expect("a render");
+    let placement = Placement {
+        corners: [(60.0, 70.0), (180.0, 70.0), (230.0, 160.0), (10.0, 160.0)]
+            .map(|(x, y)| Point { x, y }),
+        width_m: 3.0,
+        depth_m: 2.0,
+    };
+    let texture = Texture {
+        tile: RgbaImage::new(32, 32, checker(32)).expect("tile"),
+        tile_width_m: 0.5,
+        tile_height_m: 0.5,
+    };
+    let native = composite(
+        &RgbaImage::new(w, h, gradient(w, h)).expect("photo"),
+        &texture,
+        &placement,
+        CompositeOptions::default(),
+    )
+    .expect("composite");
+    assert_eq!(out, native.into_pixels(), "the same core, the same bytes");
+    let photo = gradient(w, h);
+    // Above the region (rows 0..60) nothing changed; inside it, the texture is there.
+    assert_eq!(
+        &out[..(60 * w * 4) as usize],
+        &photo[..(60 * w * 4) as usize]
+    );
+    let inside = ((120 * w + 120) * 4) as usize;
+    assert_ne!(&out[inside..inside + 3], &photo[inside..inside + 3]);
+}
+
+#[wasm_bindgen_test]
+fn bad_input_is_refused_with_a_code() {
+    let code = |error: JsValue| {
+        js_sys::Reflect::get(&error, &"code".into())
+            .ok()
+            .and_then(|c| c.as_string())
+            .unwrap_or_default()
+    };
+    let bowtie = [0.0, 0.0, 100.0, 100.0, 100.0, 0.0, 0.0, 100.0];
+    let error = composite_on_device(
+        gradient(120, 120),
+        120,
+        120,
+        checker(8),
+        8,
+        8,
+        0.5,
+        0.5,
+        &bowtie,
+        3.0,
+        3.0,
+    )
+    .expect_err("crossed corners");
+    assert_eq!(code(error), "bad_placement");
+    let error = composite_on_device(
+        vec![0; 10],
+        120,
+        120,
+        checker(8),
+        8,
+        8,
+        0.5,
+        0.5,
+        &CORNERS,
+        3.0,
+        3.0,
+    )
+    .expect_err("short buffer");
+    assert_eq!(code(error), "bad_image");
+    let error = composite_on_device(
+        gradient(120, 120),
+        120,
+        120,
+        checker(8),
+        8,
+        8,
+        0.5,
+        0.5,
+        &CORNERS[..6],
+        3.0,
+        3.0,
+    )
+    .expect_err("six numbers");
+    assert_eq!(code(error), "bad_placement");
+}
