@@ -10,8 +10,8 @@ use vitrine_core::ai_label::DigitalSourceType;
 
 use crate::render::backend::{BackendError, BackendFuture, RenderBackend, RenderJob};
 use crate::render::hosted::{
-    self, Attempt, HostedSettings, classify_status, decode_answer_image, read_limited,
-    transport_error, with_retries,
+    self, Attempt, HostedSettings, decode_answer_image, image_in_answer, transport_error,
+    with_retries,
 };
 use crate::render::openai::photo_mime;
 
@@ -79,45 +79,16 @@ impl GeminiImage {
             Ok(response) => response,
             Err(error) => return transport_error(PROVIDER, error),
         };
-        match classify_status(
-            PROVIDER,
-            response.status(),
-            response.headers().get("retry-after"),
-        ) {
-            Some(Attempt::Retry(e, after)) => return Attempt::Retry(e, after),
-            Some(Attempt::Fail(e)) => return Attempt::Fail(e),
-            Some(Attempt::Done(())) | None => {}
-        }
-        let body = match read_limited(PROVIDER, response).await {
-            Ok(body) => body,
-            Err(attempt) => return attempt,
-        };
-        let answer: Answer = match serde_json::from_slice(&body) {
-            Ok(answer) => answer,
-            Err(e) => {
-                return Attempt::Fail(BackendError::Unavailable(format!(
-                    "{PROVIDER}'s answer is not the expected JSON: {e}"
-                )));
-            }
-        };
-        let image = answer
-            .candidates
-            .into_iter()
-            .filter_map(|c| c.content)
-            .flat_map(|c| c.parts)
-            .find_map(|p| p.inline_data);
-        match image {
-            Some(inline) => match BASE64.decode(inline.data.as_bytes()) {
-                Ok(bytes) => Attempt::Done(bytes),
-                Err(e) => Attempt::Fail(BackendError::Unavailable(format!(
-                    "{PROVIDER}'s image is not valid base64: {e}"
-                ))),
-            },
-            // A refusal or a text-only answer: nothing to show, and retrying will not change it.
-            None => Attempt::Fail(BackendError::Unavailable(format!(
-                "{PROVIDER}'s answer holds no image"
-            ))),
-        }
+        image_in_answer(PROVIDER, response, |answer: Answer| {
+            answer
+                .candidates
+                .into_iter()
+                .filter_map(|c| c.content)
+                .flat_map(|c| c.parts)
+                .find_map(|p| p.inline_data)
+                .map(|inline| inline.data)
+        })
+        .await
     }
 }
 

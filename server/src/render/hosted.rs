@@ -143,6 +143,42 @@ pub fn transport_error<T>(provider: &str, error: reqwest::Error) -> Attempt<T> {
     }
 }
 
+/// The image inside a provider's answer: a success status (else retry on 429/5xx, fail on other
+/// 4xx), a body within [`MAX_ANSWER_BYTES`], JSON of type `T`, and in it a base64 image that
+/// `image_of` finds (a refusal or a text-only answer is a failure: retrying will not change it).
+pub async fn image_in_answer<T: serde::de::DeserializeOwned>(
+    provider: &str,
+    response: reqwest::Response,
+    image_of: impl FnOnce(T) -> Option<String>,
+) -> Attempt<Vec<u8>> {
+    use base64::Engine;
+    let unavailable = |what: String| Attempt::Fail(BackendError::Unavailable(what));
+    match classify_status(
+        provider,
+        response.status(),
+        response.headers().get("retry-after"),
+    ) {
+        Some(Attempt::Retry(e, after)) => return Attempt::Retry(e, after),
+        Some(Attempt::Fail(e)) => return Attempt::Fail(e),
+        Some(Attempt::Done(())) | None => {}
+    }
+    let body = match read_limited(provider, response).await {
+        Ok(body) => body,
+        Err(attempt) => return attempt,
+    };
+    let answer: T = match serde_json::from_slice(&body) {
+        Ok(answer) => answer,
+        Err(e) => return unavailable(format!("{provider}'s answer is not the expected JSON: {e}")),
+    };
+    let Some(encoded) = image_of(answer) else {
+        return unavailable(format!("{provider}'s answer holds no image"));
+    };
+    match base64::engine::general_purpose::STANDARD.decode(encoded.as_bytes()) {
+        Ok(image) => Attempt::Done(image),
+        Err(e) => unavailable(format!("{provider}'s image is not valid base64: {e}")),
+    }
+}
+
 /// Reads an answer body up to [`MAX_ANSWER_BYTES`].
 pub async fn read_limited(
     provider: &str,

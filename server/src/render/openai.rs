@@ -1,16 +1,14 @@
 //! OpenAI's image edits API (`POST /v1/images/edits`, multipart): the room photo and the texture
 //! tile as `image[]`, a prompt, one output; the answer's `data[0].b64_json` is the render.
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as BASE64;
 use reqwest::multipart::{Form, Part};
 use serde::Deserialize;
 use vitrine_core::ai_label::DigitalSourceType;
 
 use crate::render::backend::{BackendError, BackendFuture, RenderBackend, RenderJob};
 use crate::render::hosted::{
-    self, Attempt, HostedSettings, classify_status, decode_answer_image, read_limited,
-    transport_error, with_retries,
+    self, Attempt, HostedSettings, decode_answer_image, image_in_answer, transport_error,
+    with_retries,
 };
 
 const PROVIDER: &str = "OpenAI";
@@ -78,38 +76,10 @@ impl OpenAiImageEdits {
             Ok(response) => response,
             Err(error) => return transport_error(PROVIDER, error),
         };
-        match classify_status(
-            PROVIDER,
-            response.status(),
-            response.headers().get("retry-after"),
-        ) {
-            Some(Attempt::Retry(e, after)) => return Attempt::Retry(e, after),
-            Some(Attempt::Fail(e)) => return Attempt::Fail(e),
-            Some(Attempt::Done(())) | None => {}
-        }
-        let body = match read_limited(PROVIDER, response).await {
-            Ok(body) => body,
-            Err(attempt) => return attempt,
-        };
-        let answer: EditsAnswer = match serde_json::from_slice(&body) {
-            Ok(answer) => answer,
-            Err(e) => {
-                return Attempt::Fail(BackendError::Unavailable(format!(
-                    "{PROVIDER}'s answer is not the expected JSON: {e}"
-                )));
-            }
-        };
-        match answer.data.into_iter().next().and_then(|d| d.b64_json) {
-            Some(b64) => match BASE64.decode(b64.as_bytes()) {
-                Ok(image) => Attempt::Done(image),
-                Err(e) => Attempt::Fail(BackendError::Unavailable(format!(
-                    "{PROVIDER}'s image is not valid base64: {e}"
-                ))),
-            },
-            None => Attempt::Fail(BackendError::Unavailable(format!(
-                "{PROVIDER}'s answer holds no image"
-            ))),
-        }
+        image_in_answer(PROVIDER, response, |answer: EditsAnswer| {
+            answer.data.into_iter().next().and_then(|d| d.b64_json)
+        })
+        .await
     }
 }
 
