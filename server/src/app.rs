@@ -131,20 +131,21 @@ async fn check_content_length(
     request: Request,
     next: Next,
 ) -> Response {
-    let declared = request
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if let Some(length) = declared
-        && length > *limit as u64
-    {
+    if declared_length(request.headers()).is_some_and(|length| length > *limit as u64) {
         return ApiError::TooLarge {
             limit_bytes: *limit,
         }
         .into_response();
     }
     next.run(request).await
+}
+
+/// The body length a request declares (`Content-Length`), if it declares a valid one.
+pub fn declared_length(headers: &axum::http::HeaderMap) -> Option<u64> {
+    headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
 }
 
 /// Answers `request_timeout` when the whole exchange (body included) takes too long. The handler's

@@ -97,9 +97,6 @@ pub async fn run(config: DemoConfig) -> Result<()> {
     .context("cannot load the rate-limit counters")?;
     let limiter = rate_limiter.clone();
     let person_gate = PersonGate::load(&config.models_dir);
-    if let PersonGate::Unavailable(reason) = &person_gate {
-        tracing::error!(%reason, "person check unavailable: every photo will be refused");
-    }
     let api_state = AppState {
         storage: storage.clone(),
         rate_limiter: Arc::new(rate_limiter),

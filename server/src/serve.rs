@@ -98,13 +98,6 @@ pub async fn run(config: Config) -> Result<()> {
     .await
     .context("cannot load the rate-limit counters")?;
     let person_gate = PersonGate::load(&config.models_dir);
-    match &person_gate {
-        PersonGate::Unavailable(reason) => {
-            tracing::error!(%reason, "person check unavailable: every photo will be refused");
-        }
-        #[allow(unreachable_patterns)]
-        _ => tracing::info!("person check loaded"),
-    }
     let mut backends = RenderBackends::builtin_only();
     if let Some(settings) = &config.openai {
         backends.openai = Some(Arc::new(OpenAiImageEdits::new(settings.clone())?));

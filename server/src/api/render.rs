@@ -11,7 +11,7 @@ use axum::Extension;
 use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{ConnectInfo, Query, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -20,7 +20,7 @@ use utoipa::IntoParams;
 
 use crate::api::error::{ApiError, ErrorBody};
 use crate::api::widget::valid_product;
-use crate::app::Shared;
+use crate::app::{Shared, declared_length};
 use crate::render::RelativePlacement;
 use crate::widget_guard::WidgetCaller;
 
@@ -99,11 +99,7 @@ pub async fn render(
         .await?;
 
     let limit = state.max_body_bytes;
-    let declared = headers
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > limit as u64) {
+    if declared_length(&headers).is_some_and(|length| length > limit as u64) {
         return Err(ApiError::TooLarge { limit_bytes: limit });
     }
     let photo = axum::body::to_bytes(body, limit)

@@ -185,20 +185,6 @@ impl RenderService {
         }
     }
 
-    /// Whether the person check is loaded (for `/readyz`).
-    pub fn person_check_ready(&self) -> bool {
-        self.person_gate.is_ready()
-    }
-
-    /// Why the person check is not loaded, if it is not.
-    pub fn person_check_problem(&self) -> Option<String> {
-        match &self.person_gate {
-            PersonGate::Unavailable(reason) => Some(reason.to_string()),
-            #[allow(unreachable_patterns)]
-            _ => None,
-        }
-    }
-
     /// The retailer's product, ready to render.
     pub async fn product(
         &self,

@@ -21,25 +21,32 @@ pub enum PersonGate {
     /// Ready to check photos.
     #[cfg(feature = "person-check")]
     Ready(Arc<vitrine_person_check::PersonDetector>),
-    /// Every photo is refused, for this reason (logged at start, shown by `/readyz`).
+    /// Every photo is refused, for this reason (logged at start).
     Unavailable(Arc<str>),
 }
 
 impl PersonGate {
-    /// Loads the models from `models_dir` (about 0.2 s). A failure is kept as the reason.
+    /// Loads the models from `models_dir` (about 0.2 s). A failure is kept as the reason and
+    /// logged, so an operator sees at start why photos will be refused.
     pub fn load(models_dir: &Path) -> Self {
         #[cfg(feature = "person-check")]
-        {
-            match vitrine_person_check::PersonDetector::load(models_dir) {
-                Ok(detector) => Self::Ready(Arc::new(detector)),
-                Err(error) => Self::Unavailable(error.to_string().into()),
-            }
-        }
+        let gate = match vitrine_person_check::PersonDetector::load(models_dir) {
+            Ok(detector) => Self::Ready(Arc::new(detector)),
+            Err(error) => Self::Unavailable(error.to_string().into()),
+        };
         #[cfg(not(feature = "person-check"))]
-        {
+        let gate = {
             let _ = models_dir;
             Self::Unavailable("this build of the server has no person check".into())
+        };
+        match &gate {
+            Self::Unavailable(reason) => {
+                tracing::error!(%reason, "person check unavailable: every photo will be refused");
+            }
+            #[cfg(feature = "person-check")]
+            Self::Ready(_) => tracing::info!("person check loaded"),
         }
+        gate
     }
 
     /// Whether photos can be checked.
@@ -49,6 +56,8 @@ impl PersonGate {
 
     /// Checks an upright photo (blocking: call it off the async threads).
     pub fn check(&self, photo: &RgbImage) -> Result<PersonCheck, String> {
+        #[cfg(not(feature = "person-check"))]
+        let _ = photo;
         match self {
             #[cfg(feature = "person-check")]
             Self::Ready(detector) => {
