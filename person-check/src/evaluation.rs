@@ -117,6 +117,27 @@ fn apply(photo: RgbImage, operation: &str, sources: &Sources) -> Result<RgbImage
         }
         return Ok(imageops::crop_imm(&photo, x0, y0, cw, ch).to_image());
     }
+    if let Some(spec) = operation.strip_prefix("blur=") {
+        // A face made unrecognisable: what a person turned away, or behind hair or a hand,
+        // leaves for a detector to find.
+        let [x, y, bw, bh] = fractions::<4>(spec)?;
+        let px = |f: f64, side: f64| (f * side).round() as u32;
+        let (x0, y0) = (px(x, w), px(y, h));
+        let (bw, bh) = (px(bw, w).max(1), px(bh, h).max(1));
+        if x0 + bw > photo.width() || y0 + bh > photo.height() {
+            return Err(format!("blur {spec} leaves the photo"));
+        }
+        let region = imageops::crop_imm(&photo, x0, y0, bw, bh).to_image();
+        let sigma = (bw.max(bh) as f32 / 4.0).max(4.0);
+        let mut photo = photo;
+        imageops::replace(
+            &mut photo,
+            &imageops::blur(&region, sigma),
+            x0.into(),
+            y0.into(),
+        );
+        return Ok(photo);
+    }
     if let Some(spec) = operation.strip_prefix("paste=") {
         let (background, at) = spec
             .rsplit_once(':')

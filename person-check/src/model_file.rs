@@ -28,6 +28,16 @@ pub const CENTERFACE_MODEL: ModelFile = ModelFile {
     sha256: "09189deaaf8646c5c51a68447e3c744ea1e211798155d4728c20507b9f5aefbc",
 };
 
+/// MediaPipe's BlazePose person detector, Apache-2.0, from PyPI `mediapipe==0.10.14`, rewritten
+/// from TFLite to fp32 ONNX by `person-check/tools/tflite_to_onnx.py` (pinned converter packages,
+/// deterministic output: this is the hash of the rewritten file).
+pub const POSE_DETECTION_MODEL: ModelFile = ModelFile {
+    file_name: "pose_detection.onnx",
+    package: "mediapipe==0.10.14",
+    path_in_package: "mediapipe/modules/pose_detection/pose_detection.tflite",
+    sha256: "676553e83eae362397946099de8e5f9c53b0bf174066a90417897ed2f3d1eb33",
+};
+
 impl ModelFile {
     /// Read the file from `dir` and check its hash.
     pub fn read_verified(&self, dir: &Path) -> Result<Vec<u8>, PersonCheckError> {

@@ -1,8 +1,8 @@
 //! `cargo xtask bench-render`: the render pipeline's figures for BENCHMARKS.md, each beside a
 //! peer measured in the same run:
 //! - the compositor on 2048×1536 (criterion), beside imageproc's projective warp;
-//! - the person check (criterion, tract), beside onnxruntime running the same model file
-//!   (`scripts/bench_onnxruntime.py`, in a venv with pinned PyPI packages);
+//! - the person check per model and combined (criterion, tract), beside onnxruntime running the
+//!   same model files (`scripts/bench_onnxruntime.py`, in a venv with pinned PyPI packages);
 //! - end-to-end `POST /renders` latency at 4 concurrent clients against the release server
 //!   (curl, 2048×1536 camera photo), beside the same server's `device-renders` (no photo) as the
 //!   floor of what any request costs;
@@ -69,6 +69,7 @@ pub fn run(root: &Path) -> Result<()> {
         cmd(Command::new(venv.join("bin/python"))
             .arg(root.join("scripts/bench_onnxruntime.py"))
             .arg(root.join("target/models/centerface.onnx"))
+            .arg(root.join("target/models/pose_detection.onnx"))
             .arg(root.join(PHOTO))
             .arg(threads))?;
     }

@@ -29,6 +29,7 @@ pub fn everything(root: &Path) -> Result<()> {
     npm_packages(root)?;
     registry_files::models(root)?;
     registry_files::evaluation_photos(root)?;
+    crate::pose_model::reference_outputs(root)?;
     Ok(())
 }
 

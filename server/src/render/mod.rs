@@ -256,9 +256,9 @@ fn prepare(
     let pixels = photo::resize::decode_upright(&cleaned.bytes, &options.limits)?;
     match gate.check(&pixels) {
         Ok(PersonCheck::Clear) => Ok((pixels, cleaned.bytes)),
-        Ok(PersonCheck::PersonSeen(score)) => {
-            // The score is not personal; it helps tune the threshold from refusal statistics.
-            tracing::info!(score, "render refused: person detected");
+        Ok(PersonCheck::PersonSeen { body, face }) => {
+            // The scores are not personal; they help tune the thresholds from refusals.
+            tracing::info!(body, face, "render refused: person detected");
             Err(RenderError::PersonDetected)
         }
         Err(reason) => Err(RenderError::PersonCheckUnavailable(reason)),

@@ -11,8 +11,8 @@ use image::RgbImage;
 pub enum PersonCheck {
     /// No person seen.
     Clear,
-    /// A person seen (score 0–1).
-    PersonSeen(f32),
+    /// A person seen: the body score, and the face score when the face model ran (each 0–1).
+    PersonSeen { body: f32, face: Option<f32> },
 }
 
 /// The loaded detector, or why it is not there.
@@ -63,7 +63,10 @@ impl PersonGate {
             Self::Ready(detector) => {
                 let verdict = detector.check(photo).map_err(|e| e.to_string())?;
                 Ok(if verdict.person {
-                    PersonCheck::PersonSeen(verdict.score)
+                    PersonCheck::PersonSeen {
+                        body: verdict.body,
+                        face: verdict.face,
+                    }
                 } else {
                     PersonCheck::Clear
                 })
