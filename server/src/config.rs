@@ -35,7 +35,7 @@ pub const DEFAULT_MAX_BODY_BYTES: u64 = 20 * 1024 * 1024;
 pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
 /// Default seconds a resolved publishable key is cached (revocations take effect within this).
 pub const DEFAULT_KEY_CACHE_SECS: u64 = 5;
-/// Default models directory: where `cargo xtask setup` installs the person check's model.
+/// Default models directory: where `cargo xtask setup` installs the person check's models.
 pub const DEFAULT_MODELS_DIR: &str = "target/models";
 /// Default time for one attempt at a hosted render backend.
 pub const DEFAULT_BACKEND_TIMEOUT_SECS: u64 = 60;

