@@ -12,6 +12,8 @@ pub mod photo_plan;
 #[cfg(target_arch = "wasm32")]
 mod browser_codec;
 #[cfg(target_arch = "wasm32")]
+pub mod consent_flag;
+#[cfg(target_arch = "wasm32")]
 mod js_error;
 #[cfg(target_arch = "wasm32")]
 pub mod photo_worker;

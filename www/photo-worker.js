@@ -15,17 +15,31 @@ try {
   throw error;
 }
 
-self.onmessage = async ({ data }) => {
-  const { id, bytes, maxSide, codec } = data;
-  const started = performance.now();
-  try {
+/** What the page may ask for. Each returns `[result, transferables]`. */
+const OPERATIONS = {
+  async prepare({ bytes, maxSide, codec }) {
+    const started = performance.now();
     const input = new Uint8Array(bytes);
     const result = codec === "rust"
       ? wasm.prepare_photo_rust(input, maxSide)
       : await wasm.prepare_photo(input, maxSide);
     result.workerMs = performance.now() - started;
     // Transfer, not copy: the cleaned bytes move to the page; the raw ones are dropped here.
-    self.postMessage({ type: "result", id, ok: true, result }, [result.bytes.buffer]);
+    return [result, [result.bytes.buffer]];
+  },
+  // The pre-flight notice's flag (the page owns localStorage and the clock; Rust decides).
+  "consent-key": () => [wasm.consent_storage_key(), []],
+  "consent-state": ({ stored, now }) => [wasm.consent_state(stored ?? undefined, now), []],
+  "consent-accept": ({ now }) => [wasm.consent_accept(now), []],
+};
+
+self.onmessage = async ({ data }) => {
+  const { id, op = "prepare", ...args } = data;
+  try {
+    const operation = OPERATIONS[op];
+    if (!operation) throw Object.assign(new Error(`unknown operation ${op}`), { code: "internal" });
+    const [result, transfer] = await operation(args);
+    self.postMessage({ type: "result", id, ok: true, result }, transfer);
   } catch (error) {
     const known = error && typeof error.code === "string";
     self.postMessage({

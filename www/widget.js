@@ -153,14 +153,19 @@ export class PhotoWorker {
     else request.reject(new PhotoError(error.code, error.message, error.detected));
   }
 
-  /** Prepare `buffer` (an ArrayBuffer, transferred: unusable here afterwards). */
-  async prepare(buffer, maxSide = MAX_SIDE, codec = "browser") {
+  /** Ask the worker for `op` (see photo-worker.js); `transfer` lists buffers to move there. */
+  async call(op, args = {}, transfer = []) {
     await this.ready;
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, bytes: buffer, maxSide, codec }, [buffer]);
+      this.worker.postMessage({ id, op, ...args }, transfer);
     });
+  }
+
+  /** Prepare `buffer` (an ArrayBuffer, transferred: unusable here afterwards). */
+  prepare(buffer, maxSide = MAX_SIDE, codec = "browser") {
+    return this.call("prepare", { bytes: buffer, maxSide, codec }, [buffer]);
   }
 
   terminate() {

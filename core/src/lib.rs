@@ -11,4 +11,5 @@
 
 pub mod ai_label;
 pub mod compositor;
+pub mod consent;
 pub mod photo;

@@ -91,7 +91,14 @@ pub fn api_router(state: &AppState) -> OpenApiRouter<Shared> {
     let widget_json = OpenApiRouter::new()
         .routes(routes!(widget::config))
         .routes(routes!(widget::device_render))
+        .routes(routes!(widget::product))
+        .routes(routes!(widget::product_texture))
         .route("/v1/widget/{key}/config", options(preflight))
+        .route("/v1/widget/{key}/products/{sku}", options(preflight))
+        .route(
+            "/v1/widget/{key}/products/{sku}/texture",
+            options(preflight),
+        )
         .route("/v1/widget/{key}/device-renders", options(preflight))
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
         .layer(from_fn_with_state(

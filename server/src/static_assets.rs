@@ -22,6 +22,8 @@ pub fn router(root: &Path) -> Router {
         router = router.route_service(&format!("/{file}"), ServeFile::new(www.join(file)));
     }
     router
+        // The widget's UI modules, imported by widget.js.
+        .nest_service("/widget", ServeDir::new(www.join("widget")))
         .nest_service("/pkg", ServeDir::new(root.join("pkg")))
         // The build with the Rust codec, for the in-browser benchmark only.
         .nest_service(

@@ -3,8 +3,10 @@
 
 use axum::Extension;
 use axum::Json;
-use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use utoipa::ToSchema;
@@ -12,6 +14,7 @@ use utoipa::ToSchema;
 use crate::api::error::{ApiError, ErrorBody};
 use crate::api::json_body::JsonBody;
 use crate::app::Shared;
+use crate::storage::BackendChoice;
 use crate::widget_guard::WidgetCaller;
 
 /// Longest product identifier accepted (retailers' SKUs are far shorter).
@@ -112,6 +115,111 @@ pub async fn device_render(
             renders_left_today: admitted.left_today,
         }),
     ))
+}
+
+/// What the widget needs to know about a product: where it goes, how big a tile is, and whether
+/// the shopper may render it on their own device (only with the built-in compositor, which is
+/// the same code in the browser).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ProductInfo {
+    /// The retailer's identifier (SKU).
+    pub sku: String,
+    /// Its display name.
+    pub name: String,
+    /// `floor` or `wall`.
+    pub surface: String,
+    /// The texture tile's real width, in millimetres.
+    pub tile_width_mm: i64,
+    /// The texture tile's real height (depth on a floor), in millimetres.
+    pub tile_height_mm: i64,
+    /// Whether "render on this device" is offered (the retailer uses the built-in compositor).
+    pub renders_on_device: bool,
+}
+
+/// A product of this retailer, for the widget.
+#[utoipa::path(
+    get,
+    path = "/v1/widget/{key}/products/{sku}",
+    tag = "widget",
+    params(
+        ("key" = String, Path, description = "A live publishable key (`pk_…`)"),
+        ("sku" = String, Path, description = "The product's SKU"),
+    ),
+    responses(
+        (status = 200, description = "The product", body = ProductInfo),
+        (status = 400, description = "`invalid_request`", body = ErrorBody),
+        (status = 401, description = "`unknown_key`", body = ErrorBody),
+        (status = 403, description = "`origin_missing` or `origin_not_allowed`", body = ErrorBody),
+        (status = 404, description = "`unknown_product`", body = ErrorBody),
+    )
+)]
+pub async fn product(
+    State(state): State<Shared>,
+    Extension(caller): Extension<WidgetCaller>,
+    Path((_key, sku)): Path<(String, String)>,
+) -> Result<Json<ProductInfo>, ApiError> {
+    let sku = valid_product(&sku)?;
+    let product = state
+        .storage
+        .product(caller.retailer, sku)
+        .await?
+        .ok_or(ApiError::UnknownProduct)?;
+    let backend = state.storage.render_backend(caller.retailer).await?;
+    Ok(Json(ProductInfo {
+        sku: product.sku,
+        name: product.name,
+        surface: product.surface.as_str().to_owned(),
+        tile_width_mm: product.tile_width_mm,
+        tile_height_mm: product.tile_height_mm,
+        renders_on_device: backend == BackendChoice::Builtin,
+    }))
+}
+
+/// The product's texture tile (the file the retailer uploaded, PNG or JPEG), for rendering on
+/// the shopper's device.
+#[utoipa::path(
+    get,
+    path = "/v1/widget/{key}/products/{sku}/texture",
+    tag = "widget",
+    params(
+        ("key" = String, Path, description = "A live publishable key (`pk_…`)"),
+        ("sku" = String, Path, description = "The product's SKU"),
+    ),
+    responses(
+        (status = 200, description = "The tile image", content_type = "image/png"),
+        (status = 400, description = "`invalid_request`", body = ErrorBody),
+        (status = 401, description = "`unknown_key`", body = ErrorBody),
+        (status = 403, description = "`origin_missing` or `origin_not_allowed`", body = ErrorBody),
+        (status = 404, description = "`unknown_product`", body = ErrorBody),
+    )
+)]
+pub async fn product_texture(
+    State(state): State<Shared>,
+    Extension(caller): Extension<WidgetCaller>,
+    Path((_key, sku)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let sku = valid_product(&sku)?;
+    let product = state
+        .storage
+        .product(caller.retailer, sku)
+        .await?
+        .ok_or(ApiError::UnknownProduct)?;
+    let mime = if product.texture.starts_with(b"\x89PNG") {
+        "image/png"
+    } else if product.texture.starts_with(&[0xFF, 0xD8]) {
+        "image/jpeg"
+    } else {
+        "application/octet-stream"
+    };
+    let mut response = (StatusCode::OK, product.texture).into_response();
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(mime));
+    // A catalogue image, not the shopper's: the browser may keep it for a while.
+    headers.insert(
+        CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=600"),
+    );
+    Ok(response)
 }
 
 /// A product identifier: 1–128 characters, no control characters.
