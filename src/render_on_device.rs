@@ -51,3 +51,22 @@ pub fn composite_on_device(
         .map(RgbaImage::into_pixels)
         .map_err(|e| error("bad_placement", e.to_string()))
 }
+
+/// Labels a render made on this device as AI-generated, exactly as the server labels the
+/// compositor's renders (XMP `Iptc4xmpExt:DigitalSourceType` =
+/// `compositeWithTrainedAlgorithmicMedia`). `jpeg` is the browser's encoding of the composite.
+/// Throws `{ code: "label_failed", message }` when the bytes are not a JPEG.
+#[wasm_bindgen]
+pub fn label_device_render(jpeg: &[u8]) -> Result<Vec<u8>, JsValue> {
+    use vitrine_core::ai_label::{DigitalSourceType, label_jpeg};
+    label_jpeg(
+        jpeg,
+        DigitalSourceType::CompositeWithTrainedAlgorithmicMedia,
+    )
+    .map_err(|e| {
+        let object = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&object, &"code".into(), &"label_failed".into());
+        let _ = js_sys::Reflect::set(&object, &"message".into(), &e.to_string().into());
+        object.into()
+    })
+}

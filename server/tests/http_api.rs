@@ -1159,4 +1159,24 @@ async fn products_are_described_to_the_widget(db: TestDb) {
         (answer.status, answer.code()),
         (StatusCode::NOT_FOUND, "unknown_product")
     );
+    // The widget's session id on a render: a random id is taken, anything else refused.
+    api.db
+        .storage
+        .set_render_backend(api.retailer, BackendChoice::Builtin)
+        .await
+        .unwrap();
+    for (session, status) in [
+        ("0123456789abcdef0123456789abcdef", StatusCode::OK),
+        ("shopper%40example.com", StatusCode::BAD_REQUEST),
+        ("0123456789ABCDEF0123456789ABCDEF", StatusCode::BAD_REQUEST),
+    ] {
+        let (got, _, body) = api
+            .send_raw(api.photo_render(
+                SHOP,
+                &format!("product=OAK-190&session={session}"),
+                common::fixture_photo("ia__gps_DSCN0010.jpg"),
+            ))
+            .await;
+        assert_eq!(got, status, "{session}: {}", String::from_utf8_lossy(&body));
+    }
 }

@@ -46,6 +46,25 @@ pub struct RenderQuery {
     pub corners: Option<String>,
     /// The region's real size in metres, `width x depth` (e.g. `4x3.5`); default `4x4`.
     pub size: Option<String>,
+    /// The widget's random session id (128 bits as 32 lowercase hex digits), generated per
+    /// opening of the widget. Checked for shape only: this endpoint stores nothing of it.
+    pub session: Option<String>,
+}
+
+/// A session id is 32 lowercase hex digits: anything else (an email, a user id) is refused
+/// rather than carried further.
+pub fn valid_session(session: Option<&str>) -> Result<(), ApiError> {
+    match session {
+        None => Ok(()),
+        Some(id)
+            if id.len() == 32 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) =>
+        {
+            Ok(())
+        }
+        Some(_) => Err(ApiError::InvalidRequest(
+            "`session` must be 32 lowercase hex digits (a random id)".to_owned(),
+        )),
+    }
 }
 
 /// Renders the product into the photo.
@@ -82,6 +101,7 @@ pub async fn render(
 ) -> Result<Response, ApiError> {
     let Query(query) = query.map_err(|e| ApiError::InvalidRequest(e.body_text()))?;
     let product = valid_product(&query.product)?;
+    valid_session(query.session.as_deref())?;
     let placement = parse_placement(query.corners.as_deref(), query.size.as_deref())?;
     let product = state
         .render
