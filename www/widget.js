@@ -1,9 +1,16 @@
 // Vitrine widget UI, loaded by vitrine.js when the shopper clicks the launcher.
 //
-// Structure for what later issues add (consent, render, save): `PhotoWorker` talks to the WASM
-// in a Worker; `Widget` owns the panel inside the loader's shadow root and one section per step.
-// Privacy rules kept here: the raw file is read once into a buffer that is transferred to the
-// worker (and so detached here); only the cleaned bytes are ever shown; nothing is stored or sent.
+// `PhotoWorker` talks to the WASM in a Worker; `Widget` owns the panel inside the loader's shadow
+// root and walks the shopper through the steps, one module each in widget/: the pre-flight
+// notice (consent-notice.js), the photo (here), the placement (placement-editor.js) and the
+// render (render-client.js). Privacy rules kept here: nothing is fetched or stored before the
+// notice is accepted; the raw file is read once into a buffer that is transferred to the worker
+// (and so detached here); only the cleaned bytes are ever shown or sent.
+
+import { ConsentNotice } from "./widget/consent-notice.js";
+import { el, applyStyles } from "./widget/dom.js";
+import { PlacementEditor } from "./widget/placement-editor.js";
+import { fetchProduct, newSessionId, renderOnDevice, renderOnServer, RETRYABLE, wordsFor } from "./widget/render-client.js";
 
 /** Long side of the photo sent for rendering. */
 export const MAX_SIDE = 2048;
@@ -74,32 +81,42 @@ h2 { font-size: 20px; margin: 0; line-height: 1.25; }
 .removed .none { color: #4b5563; font-size: 14px; margin: 0; }
 .meta { color: #6b7280; font-size: 13px; margin: 8px 0 0; grid-column: 1 / -1; }
 @media (prefers-reduced-motion: reduce) { .spinner { animation: none; } }
+.step[hidden] { display: none; }
+.step h3 { font-size: 16px; margin: 16px 0 8px; }
+.points { margin: 0 0 12px; padding-left: 18px; display: grid; gap: 6px; font-size: 14px; }
+.consent { display: flex; gap: 10px; align-items: flex-start; background: #f9fafb; border: 1px solid #e5e7eb;
+  border-radius: 10px; padding: 10px 12px; font-size: 14px; }
+.consent input { width: 20px; height: 20px; margin: 1px 0 0; flex: none; accent-color: #1f2937; }
+.actions { display: flex; gap: 10px; flex-wrap: wrap; margin-top: 14px; }
+.button { font: 600 15px/1.2 system-ui, sans-serif; border-radius: 10px; padding: 11px 16px; cursor: pointer; }
+.button.primary { background: #1f2937; color: #fff; border: 0; }
+.button.primary:hover { background: #374151; }
+.button.primary[disabled] { background: #9ca3af; cursor: not-allowed; }
+.button.secondary { background: #fff; color: #1f2937; border: 1.5px solid #d1d5db; }
+.button.link { background: none; border: 0; color: #1d4ed8; text-decoration: underline; padding: 8px 4px; }
+.button:focus-visible, .handle:focus-visible, .close:focus-visible, input:focus-visible {
+  outline: 3px solid #2563eb; outline-offset: 2px; }
+.stage { position: relative; width: 100%; background: #f3f4f6; border-radius: 10px; overflow: visible;
+  touch-action: none; user-select: none; }
+.stage-photo { display: block; width: 100%; height: 100%; border-radius: 10px; }
+.stage svg { position: absolute; inset: 0; width: 100%; height: 100%; pointer-events: none; }
+.stage polygon { fill: rgb(37 99 235 / .22); stroke: #1d4ed8; stroke-width: 3; vector-effect: non-scaling-stroke; }
+.handle { position: absolute; width: 28px; height: 28px; margin: -14px 0 0 -14px; border-radius: 50%;
+  background: #fff; border: 3px solid #1d4ed8; box-shadow: 0 1px 4px rgb(0 0 0 / .4); cursor: grab; padding: 0;
+  touch-action: none; }
+.sizes { display: flex; gap: 8px 10px; align-items: center; flex-wrap: wrap; margin-top: 10px; font-size: 14px; }
+.sizes input { width: 70px; font: inherit; padding: 6px 8px; border: 1.5px solid #d1d5db; border-radius: 8px; }
+.mode { display: flex; gap: 8px; align-items: center; font-size: 14px; margin-top: 10px; }
+.render-figure { position: relative; margin: 12px 0 0; }
+.render-figure img { display: block; width: 100%; height: auto; border-radius: 10px; }
+.ai-label { position: absolute; left: 10px; top: 10px; background: rgb(17 24 39 / .85); color: #fff;
+  font-size: 12px; font-weight: 700; letter-spacing: .02em; padding: 4px 8px; border-radius: 6px; }
+.render-figure figcaption { color: #4b5563; font-size: 13px; margin-top: 6px; }
 `;
 
 const SHIELD =
   '<svg width="18" height="18" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" ' +
   'aria-hidden="true"><path d="M12 3l8 3v6c0 5-3.5 8-8 9-4.5-1-8-4-8-9V6z"/><path d="M9 12l2 2 4-4"/></svg>';
-
-/** Build an element: `el("p", { class: "x" }, "text", child)`. Text is never parsed as HTML. */
-function el(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value === false || value == null) continue;
-    node.setAttribute(name, value === true ? "" : String(value));
-  }
-  node.append(...children);
-  return node;
-}
-
-function applyStyles(root, css) {
-  try {
-    const sheet = new CSSStyleSheet();
-    sheet.replaceSync(css);
-    root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
-  } catch {
-    root.append(el("style", {}, css));
-  }
-}
 
 /** A typed failure with a stable code, as the WASM rejects with. */
 export class PhotoError extends Error {
@@ -183,6 +200,10 @@ class Widget {
     this.config = config;
     this.emit = emit;
     this.previewUrl = null;
+    this.renderUrl = null;
+    this.cleaned = null;
+    this.product = null;
+    this.sessionId = newSessionId();
     this.worker = new PhotoWorker(config.base);
     // "ready" once the WASM is instantiated in the worker; a worker that cannot start (CSP,
     // an old browser) is reported now rather than when the shopper picks a photo.
@@ -191,19 +212,28 @@ class Widget {
       (error) => this.emit("error", { code: error.code || "worker_failed" }),
     );
     applyStyles(root, CSS);
+    this.notice = new ConsentNotice(this.worker, {
+      onAccept: () => {
+        this.emit("consent", { given: true });
+        this.showStep("photo");
+      },
+      onDecline: () => {
+        this.emit("consent", { given: false });
+        this.close();
+      },
+    });
+    this.placement = new PlacementEditor();
     this.build();
     root.append(this.backdrop);
-    this.onKey = (event) => {
-      if (event.key === "Escape") this.close();
-    };
-    if (config.testHooks) window.__vitrineTest = { last: null, errors: [] };
+    this.onKey = (event) => this.keydown(event);
+    if (config.testHooks) window.__vitrineTest = { last: null, errors: [], render: null };
   }
 
   build() {
     const fileInput = el("input", { type: "file", accept: "image/*", "data-vitrine-input": "library" });
     const cameraInput = el("input", { type: "file", accept: "image/*", capture: "environment", "data-vitrine-input": "camera" });
     for (const input of [fileInput, cameraInput]) {
-      input.addEventListener("change", () => this.onFile(input));
+      input.addEventListener("change", () => this.onFile(input.files && input.files[0], input));
     }
     this.title = el("h2", { id: "vitrine-title" }, "See it in your room");
     this.productLine = el("p", { class: "product" });
@@ -217,37 +247,93 @@ class Widget {
     );
     this.status = el("p", { class: "status", role: "status", "aria-live": "polite" });
     this.error = el("p", { class: "error", role: "alert", hidden: true });
+    this.retryButton = el("button", { type: "button", class: "button secondary", hidden: true }, "Try again");
+    this.retryButton.addEventListener("click", () => this.render());
     this.preview = el("img", { class: "preview", alt: "Your photo, cleaned" });
     this.removedList = el("ul");
     this.meta = el("p", { class: "meta" });
+    this.toPlacement = el("button", { type: "button", class: "button primary" }, "Next: place it");
+    this.toPlacement.addEventListener("click", () => this.startPlacement());
     // The cleaned picture beside what was removed from it: privacy the shopper can see at a glance.
     this.result = el("div", { class: "result", hidden: true },
       this.preview,
       el("section", { class: "removed", "aria-label": "Removed from your photo" },
         el("h3", {}, "Removed from your photo"), this.removedList),
       this.meta);
-    this.panel = el("div", { class: "panel", role: "dialog", "aria-modal": "true", "aria-labelledby": "vitrine-title" },
-      el("header", {}, el("div", {}, this.title, this.productLine), this.closeButton),
+    this.photoStep = el("section", { class: "step photo", hidden: true },
       note,
       el("div", { class: "pick" },
         el("label", { class: "primary" }, this.chooseText = el("span", {}, "Choose a photo"), fileInput),
         el("label", { class: "secondary" }, "Take a photo", cameraInput)),
-      el("p", { class: "hint" }, "A photo of the room only, please: JPEG, PNG or WebP."),
+      el("p", { class: "hint" }, "A photo of the room only, please: JPEG, PNG or WebP. You can also drop it here."),
+      this.result,
+      this.photoActions = el("div", { class: "actions", hidden: true }, this.toPlacement));
+    // Placement, then render.
+    this.onDevice = el("input", { type: "checkbox", id: "vitrine-on-device" });
+    this.modeLine = el("div", { class: "mode", hidden: true }, this.onDevice,
+      el("label", { for: "vitrine-on-device" }, "Render on this device (your photo never leaves it; slower)"));
+    this.renderButton = el("button", { type: "button", class: "button primary" }, "Show it in my room");
+    this.renderButton.addEventListener("click", () => this.render());
+    const back = el("button", { type: "button", class: "button secondary" }, "Choose another photo");
+    back.addEventListener("click", () => this.showStep("photo"));
+    this.placement.section.append(this.modeLine, el("div", { class: "actions" }, this.renderButton, back));
+    // The render, with its visible AI label.
+    this.renderImage = el("img", { alt: "Your room with the product, AI-generated" });
+    this.renderCaption = el("figcaption", {},
+      "AI-generated: colour, pattern and finish may differ from the real product.");
+    const adjust = el("button", { type: "button", class: "button secondary" }, "Adjust the corners");
+    adjust.addEventListener("click", () => this.showStep("place"));
+    this.renderStep = el("section", { class: "step render", "aria-labelledby": "vitrine-render-title", hidden: true },
+      el("h3", { id: "vitrine-render-title" }, "Your room, with this product"),
+      el("figure", { class: "render-figure" }, this.renderImage,
+        el("span", { class: "ai-label", "aria-hidden": "true" }, "AI-generated"), this.renderCaption),
+      el("div", { class: "actions" }, adjust));
+    this.panel = el("div", { class: "panel", role: "dialog", "aria-modal": "true", "aria-labelledby": "vitrine-title" },
+      el("header", {}, el("div", {}, this.title, this.productLine), this.closeButton),
+      this.notice.section,
+      this.photoStep,
+      this.placement.section,
+      this.renderStep,
       this.status,
       this.error,
-      this.result);
+      el("div", { class: "actions" }, this.retryButton));
     this.backdrop = el("div", { class: "backdrop", hidden: true }, this.panel);
     this.backdrop.addEventListener("click", (event) => {
       if (event.target === this.backdrop) this.close();
     });
+    // Drag and drop a photo anywhere on the panel (photo step only).
+    this.panel.addEventListener("dragover", (event) => {
+      if (this.step === "photo") event.preventDefault();
+    });
+    this.panel.addEventListener("drop", (event) => {
+      if (this.step !== "photo") return;
+      event.preventDefault();
+      const file = event.dataTransfer && event.dataTransfer.files[0];
+      if (file) this.onFile(file, null);
+    });
     this.setProduct(this.config.product, this.config.productName);
   }
 
-  open() {
+  async open() {
     this.backdrop.hidden = false;
     document.addEventListener("keydown", this.onKey);
-    this.closeButton.focus();
     this.emit("open", { product: this.config.product });
+    this.closeButton.focus();
+    if (this.step && this.step !== "notice") return;
+    this.clearMessages();
+    this.status.replaceChildren(el("span", { class: "spinner", "aria-hidden": "true" }), "Loading…");
+    try {
+      const needed = await this.notice.needed();
+      this.status.textContent = "";
+      if (needed) {
+        this.showStep("notice");
+        this.emit("notice", { reason: this.notice.lastState });
+      } else {
+        this.showStep("photo");
+      }
+    } catch (error) {
+      this.showError(error instanceof PhotoError ? error : new PhotoError("worker_failed", String(error)));
+    }
   }
 
   close() {
@@ -256,14 +342,59 @@ class Widget {
     this.emit("close", { product: this.config.product });
   }
 
-  setProduct(sku, name) {
-    this.productLine.textContent = name || (sku ? `Product ${sku}` : "");
+  keydown(event) {
+    if (event.key === "Escape") {
+      this.close();
+      return;
+    }
+    // Keep focus inside the dialog while it is open.
+    if (event.key !== "Tab") return;
+    const focusable = [...this.panel.querySelectorAll("button, input, [tabindex]")]
+      .filter((node) => !node.disabled && node.offsetParent !== null && !node.closest("[hidden]"));
+    if (!focusable.length) return;
+    const first = focusable[0];
+    const last = focusable[focusable.length - 1];
+    const active = this.panel.getRootNode().activeElement;
+    if (event.shiftKey && active === first) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && active === last) {
+      event.preventDefault();
+      first.focus();
+    }
   }
 
-  async onFile(input) {
-    const file = input.files && input.files[0];
+  showStep(step) {
+    this.step = step;
+    this.notice.section.hidden = step !== "notice";
+    if (step === "notice") this.notice.show();
+    this.photoStep.hidden = step !== "photo";
+    this.placement.section.hidden = step !== "place";
+    this.renderStep.hidden = step !== "render";
+    this.clearMessages();
+    const focusTarget = {
+      notice: this.notice.tick,
+      photo: this.photoStep.querySelector("input"),
+      place: this.placement.handles[0],
+      render: this.renderStep.querySelector("button"),
+    }[step];
+    if (focusTarget) focusTarget.focus();
+  }
+
+  clearMessages() {
+    this.error.hidden = true;
+    this.retryButton.hidden = true;
+    this.status.textContent = "";
+  }
+
+  setProduct(sku, name) {
+    this.productLine.textContent = name || (sku ? `Product ${sku}` : "");
+    if (this.product && this.product.sku !== sku) this.product = null;
+  }
+
+  async onFile(file, input) {
     // Let go of the File: the input no longer holds the raw photo once it is read.
-    input.value = "";
+    if (input) input.value = "";
     if (!file) return;
     this.showBusy();
     try {
@@ -277,8 +408,9 @@ class Widget {
 
   showBusy() {
     this.panel.classList.add("busy");
-    this.error.hidden = true;
+    this.clearMessages();
     this.result.hidden = true;
+    this.photoActions.hidden = true;
     this.status.replaceChildren(el("span", { class: "spinner", "aria-hidden": "true" }), "Cleaning your photo on this device…");
   }
 
@@ -287,6 +419,7 @@ class Widget {
     if (this.previewUrl) URL.revokeObjectURL(this.previewUrl);
     const previewBlob = new Blob([result.bytes], { type: result.mime });
     this.previewUrl = URL.createObjectURL(previewBlob);
+    this.cleaned = result;
     this.preview.src = this.previewUrl;
     this.preview.width = result.width;
     this.preview.height = result.height;
@@ -303,8 +436,79 @@ class Widget {
     this.status.textContent = "Your photo is ready. This is exactly what would be sent.";
     this.chooseText.textContent = "Choose another photo";
     this.result.hidden = false;
+    this.photoActions.hidden = false;
     this.emit("photo", { width: result.width, height: result.height, removed: result.removedCodes });
     if (this.config.testHooks) window.__vitrineTest.last = { ...result, previewUrl: this.previewUrl, previewBlob: previewBlob };
+  }
+
+  async startPlacement() {
+    if (!this.cleaned) return;
+    this.clearMessages();
+    try {
+      if (!this.product) this.product = await fetchProduct(this.config, this.config.product);
+    } catch (error) {
+      this.showRenderError(error);
+      return;
+    }
+    this.placement.load(this.previewUrl, this.cleaned.width, this.cleaned.height, this.product.surface);
+    this.modeLine.hidden = !this.product.renders_on_device;
+    this.onDevice.checked = false;
+    this.showStep("place");
+  }
+
+  async render() {
+    const placement = this.placement.placement();
+    if (placement.error) {
+      this.showRenderError({ code: "bad_placement", message: placement.error });
+      return;
+    }
+    this.clearMessages();
+    this.renderButton.disabled = true;
+    const onDevice = this.onDevice.checked && this.product.renders_on_device;
+    const progress = (fraction) => {
+      const words = fraction == null
+        ? "Making your picture…"
+        : `Sending your cleaned photo… ${Math.round(fraction * 100)}%`;
+      this.status.replaceChildren(el("span", { class: "spinner", "aria-hidden": "true" }), words);
+    };
+    progress(onDevice ? null : 0);
+    if (onDevice) this.status.lastChild.textContent = "Making your picture on this device…";
+    const started = performance.now();
+    try {
+      const request = { bytes: this.cleaned.bytes, mime: this.cleaned.mime, product: this.product, placement };
+      const result = onDevice
+        ? await renderOnDevice(this.config, this.worker, request)
+        : await renderOnServer(this.config, { ...request, product: this.product.sku, sessionId: this.sessionId, onProgress: progress });
+      this.showRender(result, onDevice, performance.now() - started);
+    } catch (error) {
+      this.showRenderError(error);
+    } finally {
+      this.renderButton.disabled = false;
+    }
+  }
+
+  showRender(result, onDevice, ms) {
+    if (this.renderUrl) URL.revokeObjectURL(this.renderUrl);
+    this.renderUrl = URL.createObjectURL(result.blob);
+    this.renderImage.src = this.renderUrl;
+    this.showStep("render");
+    this.status.textContent = onDevice ? "Made on this device: your photo did not leave it." : "";
+    this.emit("render", { onDevice, product: this.product.sku });
+    if (this.config.testHooks) {
+      window.__vitrineTest.render = { blob: result.blob, onDevice, ms, sessionId: this.sessionId };
+    }
+  }
+
+  showRenderError(error) {
+    this.status.textContent = "";
+    this.error.textContent = error.code === "bad_placement" && error.message && !RETRYABLE.has(error.code) && error.message.startsWith("Please")
+      ? error.message
+      : wordsFor(error);
+    this.error.dataset.code = error.code;
+    this.error.hidden = false;
+    this.retryButton.hidden = !RETRYABLE.has(error.code) || this.step !== "place";
+    this.emit("error", { code: error.code });
+    if (this.config.testHooks) window.__vitrineTest.errors.push({ code: error.code, message: error.message });
   }
 
   showError(error) {

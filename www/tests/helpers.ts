@@ -24,13 +24,27 @@ export interface Cleaned {
   previewUrl: string;
 }
 
-/** Open the demo page with test hooks and click the launcher; resolves when the worker is ready. */
-export async function openWidget(page: Page) {
+/**
+ * Open the demo page with test hooks and click the launcher; resolves when the worker is ready
+ * and (unless `accept: false`) the pre-flight notice has been accepted.
+ */
+export async function openWidget(page: Page, { accept = true, path = "/?test-hooks" } = {}) {
   const wasm = page.waitForResponse((r) => r.url().endsWith("/pkg/vitrine_widget_bg.wasm"));
-  await page.goto("/?test-hooks");
+  await page.goto(path);
   await page.getByRole("button", { name: "See it in your room" }).click();
   await expect(page.getByRole("dialog", { name: "See it in your room" })).toBeVisible();
   expect((await wasm).status()).toBe(200);
+  if (accept) await acceptNotice(page);
+}
+
+/** Tick the pre-flight notice's consent box and continue to the photo step. */
+export async function acceptNotice(page: Page) {
+  const tick = page.getByRole("checkbox", { name: /I am 18 or over/ });
+  await expect(tick).toBeVisible();
+  await expect(tick).not.toBeChecked();
+  await tick.check();
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page.getByText("Choose a photo", { exact: true }).first()).toBeVisible();
 }
 
 /** Wait for the widget to finish with the photo and return what it produced. */

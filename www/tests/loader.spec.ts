@@ -73,7 +73,7 @@ test("the click loads the widget, its blob: worker and the WASM from our origin 
   const wasmResponse = await wasm;
   expect(wasmResponse.headers()["content-type"]).toBe("application/wasm");
   expect(wasmResponse.headers()["access-control-allow-origin"]).toBe("*");
-  expect(await events).toEqual([{ product: "RUG-MARRAKESH-160" }, "ready"]);
+  expect(await events).toEqual([{ product: "OAK-PLANK-190" }, "ready"]);
   // Nothing (CSP, CORS, MIME) complained.
   expect(problems).toEqual([]);
   expect(await page.evaluate(() => "__vitrineTest" in window)).toBe(false);
