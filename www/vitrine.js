@@ -56,6 +56,7 @@
   };
   button.addEventListener("click", () => open().catch(() => {}));
 
+  const off = (name, fn) => (listeners[name] = (listeners[name] || []).filter((f) => f !== fn));
   window.Vitrine = Object.freeze({
     open,
     close: () => widget && widget.then((w) => w.close()),
@@ -64,8 +65,10 @@
       config.productName = name ? String(name) : "";
       if (widget) widget.then((w) => w.setProduct(config.product, config.productName));
     },
-    on: (name, fn) => ((listeners[name] = listeners[name] || []).push(fn), () =>
-      (listeners[name] = listeners[name].filter((f) => f !== fn))),
+    // The shop's signed-in user id, or null: memory only, hashed before it leaves (analytics).
+    setUser: (id) => (config.user = id == null ? null : String(id).slice(0, 256)),
+    on: (name, fn) => ((listeners[name] = listeners[name] || []).push(fn), () => off(name, fn)),
+    off,
   });
   // Where the button goes: data-target="#selector", else right after this script tag.
   const place = () => {

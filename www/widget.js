@@ -81,7 +81,8 @@ h2 { font-size: 20px; margin: 0; line-height: 1.25; }
 .removed .none { color: #4b5563; font-size: 14px; margin: 0; }
 .meta { color: #6b7280; font-size: 13px; margin: 8px 0 0; grid-column: 1 / -1; }
 @media (prefers-reduced-motion: reduce) { .spinner { animation: none; } }
-.step[hidden] { display: none; }
+/* The loader's launcher-button rule shares this shadow root; [hidden] must win over it. */
+[hidden] { display: none !important; }
 .step h3 { font-size: 16px; margin: 16px 0 8px; }
 .points { margin: 0 0 12px; padding-left: 18px; display: grid; gap: 6px; font-size: 14px; }
 .consent { display: flex; gap: 10px; align-items: flex-start; background: #f9fafb; border: 1px solid #e5e7eb;
@@ -96,7 +97,7 @@ h2 { font-size: 20px; margin: 0; line-height: 1.25; }
 .button.link { background: none; border: 0; color: #1d4ed8; text-decoration: underline; padding: 8px 4px; }
 .button:focus-visible, .handle:focus-visible, .close:focus-visible, input:focus-visible {
   outline: 3px solid #2563eb; outline-offset: 2px; }
-.stage { position: relative; width: 100%; background: #f3f4f6; border-radius: 10px; overflow: visible;
+.stage { position: relative; width: 100%; margin: 0 auto; background: #f3f4f6; border-radius: 10px; overflow: visible;
   touch-action: none; user-select: none; }
 .stage-photo { display: block; width: 100%; height: 100%; border-radius: 10px; }
 .stage svg { position: absolute; inset: 0; width: 100%; height: 100%; pointer-events: none; }
@@ -501,12 +502,14 @@ class Widget {
 
   showRenderError(error) {
     this.status.textContent = "";
-    this.error.textContent = error.code === "bad_placement" && error.message && !RETRYABLE.has(error.code) && error.message.startsWith("Please")
+    // The placement editor's own message says which field is wrong; the rest are by code.
+    this.error.textContent = error.code === "bad_placement" && error.message?.startsWith("Please")
       ? error.message
       : wordsFor(error);
     this.error.dataset.code = error.code;
     this.error.hidden = false;
     this.retryButton.hidden = !RETRYABLE.has(error.code) || this.step !== "place";
+    this.error.scrollIntoView({ block: "nearest" });
     this.emit("error", { code: error.code });
     if (this.config.testHooks) window.__vitrineTest.errors.push({ code: error.code, message: error.message });
   }

@@ -1,6 +1,24 @@
 // The loader on a retailer page served from another origin: nothing happens until the click.
 import { test, expect } from "@playwright/test";
+import { gzipSync } from "node:zlib";
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { SHOP_ORIGIN, WIDGET_ORIGIN } from "./helpers";
+
+test("the loader is at most 2 KB gzipped", () => {
+  const loader = readFileSync(fileURLToPath(new URL("../vitrine.js", import.meta.url)));
+  const size = gzipSync(loader, { level: 9 }).length;
+  console.log(`vitrine.js: ${loader.length} B, ${size} B gzipped`);
+  expect(size).toBeLessThanOrEqual(2048);
+});
+
+test("the README's SRI hash is the loader's", () => {
+  const loader = readFileSync(fileURLToPath(new URL("../vitrine.js", import.meta.url)));
+  const readme = readFileSync(fileURLToPath(new URL("../../README.md", import.meta.url)), "utf8");
+  const hash = createHash("sha384").update(loader).digest("base64");
+  expect(readme).toContain(`integrity="sha384-${hash}"`);
+});
 
 test("before the click: one script request, no cookie, no storage, a closed shadow root", async ({ page, context }) => {
   const requests: string[] = [];
@@ -45,7 +63,7 @@ test("before the click: one script request, no cookie, no storage, a closed shad
     hotjar: true,
     logrocket: true,
     classes: ["fs-exclude", "ph-no-capture", "rr-block", "sentry-block"],
-    api: ["close", "on", "open", "setProduct"],
+    api: ["close", "off", "on", "open", "setProduct", "setUser"],
     hooks: false,
   });
   await page.screenshot({ path: "/tmp/vitrine-launcher.png" });

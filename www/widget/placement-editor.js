@@ -87,6 +87,8 @@ export class PlacementEditor {
     this.image.width = width;
     this.image.height = height;
     this.stage.style.aspectRatio = `${width} / ${height}`;
+    // A portrait photo must not push the buttons off a phone's screen.
+    this.stage.style.width = `min(100%, calc(58vh * ${width / height}))`;
     this.instructions.textContent = this.surface === "wall"
       ? "Drag the four corners onto the wall area to cover (or select a corner and use the arrow keys)."
       : "Drag the four corners onto the floor area to cover (or select a corner and use the arrow keys).";

@@ -114,7 +114,7 @@ export function renderOnServer(config, { bytes, mime, product, placement, sessio
     };
     request.onerror = () => reject(new RenderError(navigator.onLine === false ? "offline" : "network", "network error"));
     request.ontimeout = () => reject(new RenderError("timeout", "timed out"));
-    request.send(new Blob([bytes], { type: mime }));
+    request.send(bytes);
   });
 }
 

@@ -1,0 +1,219 @@
+// The shopper's path on the demo page: notice → photo → placement → render, against the real
+// server (SQLite, built-in compositor, the real person check). Screenshots of each step are kept
+// in test-results/ as artefacts.
+import { test, expect, type Page } from "@playwright/test";
+import { acceptNotice, exiftool, fixture, hasExif, lastCleaned, metadataTags, openWidget, WIDGET_ORIGIN } from "./helpers";
+
+const DAY = 24 * 60 * 60 * 1000;
+const T0 = new Date("2026-11-24T12:00:00Z").getTime();
+
+const consentFlag = (page: Page) => page.evaluate(() => localStorage.getItem("vitrine.consent"));
+const tick = (page: Page) => page.getByRole("checkbox", { name: /I am 18 or over/ });
+
+async function shot(page: Page, name: string) {
+  await page.screenshot({ path: test.info().outputPath(`${name}.png`), fullPage: false });
+}
+
+/** Open the launcher (test hooks on) without accepting anything. */
+async function launch(page: Page) {
+  await openWidget(page, { accept: false });
+}
+
+test("the notice: nothing ticked, nothing sent; accepted for 7 days; shown again when expired or reworded", async ({ page }) => {
+  const apiCalls: string[] = [];
+  page.on("request", (r) => r.url().includes("/v1/") && apiCalls.push(r.url()));
+  await page.clock.setFixedTime(T0);
+  await launch(page);
+  await expect(page.getByRole("heading", { name: "Before you start" })).toBeVisible();
+  for (const words of ["AI-generated.", "Adults only.", "Rooms, not people."]) {
+    await expect(page.getByText(words)).toBeVisible();
+  }
+  await expect(tick(page)).not.toBeChecked();
+  await expect(page.getByRole("button", { name: "Continue" })).toBeDisabled();
+  await shot(page, "1-notice");
+  // The photo inputs are not reachable before consent.
+  await expect(page.getByText("Choose a photo", { exact: true })).toBeHidden();
+
+  await acceptNotice(page);
+  const stored = JSON.parse((await consentFlag(page)) ?? "null");
+  expect(stored).toEqual({ notice: 1, accepted_at: T0, expires_at: T0 + 7 * DAY, covers: ["gdpr-6-1-a", "gdpr-9-2-a"] });
+  expect(apiCalls).toEqual([]);
+
+  // Six days later: straight to the photo.
+  await page.clock.setFixedTime(T0 + 7 * DAY - 60_000);
+  await launch(page);
+  await expect(page.getByText("Choose a photo", { exact: true })).toBeVisible();
+  await expect(tick(page)).toBeHidden();
+
+  // Seven days to the millisecond: expired, asked again, unticked.
+  await page.clock.setFixedTime(T0 + 7 * DAY);
+  await launch(page);
+  await expect(tick(page)).toBeVisible();
+  await expect(tick(page)).not.toBeChecked();
+
+  // A flag for an older notice, or one edited to last longer, does not count.
+  await page.clock.setFixedTime(T0 + DAY);
+  for (const flag of [
+    { notice: 0, accepted_at: T0, expires_at: T0 + 7 * DAY, covers: ["gdpr-6-1-a", "gdpr-9-2-a"] },
+    { notice: 1, accepted_at: T0, expires_at: T0 + 70 * DAY, covers: ["gdpr-6-1-a", "gdpr-9-2-a"] },
+  ]) {
+    await page.evaluate((value) => localStorage.setItem("vitrine.consent", value), JSON.stringify(flag));
+    await launch(page);
+    await expect(tick(page)).toBeVisible();
+  }
+});
+
+test("declining closes cleanly: no flag, no upload, no API call", async ({ page, context }) => {
+  const apiCalls: string[] = [];
+  page.on("request", (r) => r.url().includes("/v1/") && apiCalls.push(r.url()));
+  await launch(page);
+  await tick(page).check();
+  await page.getByRole("button", { name: "No thanks" }).click();
+  await expect(page.getByRole("dialog")).toBeHidden();
+  expect(await consentFlag(page)).toBeNull();
+  expect(apiCalls).toEqual([]);
+  expect(await context.cookies()).toEqual([]);
+  // Opening again asks again, unticked.
+  await page.getByRole("button", { name: "See it in your room" }).click();
+  await expect(tick(page)).not.toBeChecked();
+});
+
+/** Photo chosen and cleaned, product fetched, placement shown. */
+async function toPlacement(page: Page, photo: string) {
+  await openWidget(page);
+  await page.locator("input[data-vitrine-input=library]").setInputFiles(fixture(photo));
+  const cleaned = await lastCleaned(page);
+  await page.getByRole("button", { name: "Next: place it" }).click();
+  await expect(page.getByRole("heading", { name: "Where does it go?" })).toBeVisible();
+  return cleaned;
+}
+
+async function renderResult(page: Page) {
+  await page.waitForFunction(() => (window as any).__vitrineTest?.render != null, null, { timeout: 60_000 });
+  const bytes = await page.evaluate(async () => {
+    const blob: Blob = (window as any).__vitrineTest.render.blob;
+    return Array.from(new Uint8Array(await blob.arrayBuffer()));
+  });
+  return Buffer.from(bytes);
+}
+
+test("a GPS photo placed and rendered on the server: the wire carries no metadata, the render is labelled AI-generated", async ({ page }) => {
+  const uploads: { url: string; body: Buffer | null }[] = [];
+  page.on("request", (r) => r.url().includes("/renders?") && uploads.push({ url: r.url(), body: r.postDataBuffer() }));
+  const cleaned = await toPlacement(page, "ia__gps_DSCN0010.jpg");
+  await shot(page, "3-placement");
+
+  const handles = page.locator("button[data-corner]");
+  await expect(handles).toHaveCount(4);
+  await expect(handles.first()).toHaveAccessibleName(/far-left corner, 22% across, 60% down/);
+  // Keyboard: three steps right, one big step up.
+  await handles.first().focus();
+  for (const key of ["ArrowRight", "ArrowRight", "ArrowRight", "Shift+ArrowUp"]) await page.keyboard.press(key);
+  await expect(handles.first()).toHaveAccessibleName(/far-left corner, 25% across, 55% down/);
+  // Pointer: drag the near-right corner to the picture's bottom-right.
+  const stage = await page.locator(".stage").boundingBox();
+  const nearRight = await handles.nth(2).boundingBox();
+  if (!stage || !nearRight) throw new Error("no layout");
+  await page.mouse.move(nearRight.x + nearRight.width / 2, nearRight.y + nearRight.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(stage.x + stage.width + 20, stage.y + stage.height + 20, { steps: 5 });
+  await page.mouse.up();
+  await expect(handles.nth(2)).toHaveAccessibleName(/near-right corner, 100% across, 100% down/);
+
+  await page.getByRole("button", { name: "Show it in my room" }).click();
+  const render = await renderResult(page);
+  await expect(page.getByRole("heading", { name: "Your room, with this product" })).toBeVisible();
+  await expect(page.locator(".ai-label")).toHaveText("AI-generated");
+  await expect(page.getByText("AI-generated: colour, pattern and finish may differ")).toBeVisible();
+  await shot(page, "4-render");
+
+  expect(uploads).toHaveLength(1);
+  const url = new URL(uploads[0].url);
+  expect(url.origin).toBe(WIDGET_ORIGIN);
+  expect(url.searchParams.get("product")).toBe("OAK-PLANK-190");
+  expect(url.searchParams.get("session")).toMatch(/^[0-9a-f]{32}$/);
+  expect(url.searchParams.get("corners")!.split(",").map(Number)).toEqual([0.25, 0.55, 0.78, 0.6, 1, 1, 0.02, 0.97]);
+  expect(url.searchParams.get("size")).toBe("4x4");
+  // What left the browser is the cleaned photo, byte for byte: no EXIF, no GPS (exiftool agrees).
+  const sent = uploads[0].body;
+  expect(sent).not.toBeNull();
+  expect(sent!.equals(cleaned.bytes)).toBe(true);
+  expect(hasExif(sent!)).toBe(false);
+  expect(metadataTags(exiftool(sent!, "sent.jpg"))).toEqual([]);
+  // The render: a JPEG whose only metadata is the AI label.
+  const tags = exiftool(render, "render.jpg");
+  expect(tags["XMP-iptcExt:DigitalSourceType"]).toBe("http://cv.iptc.org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmicMedia");
+  expect(metadataTags(tags).filter((t) => !t.startsWith("XMP-x:") && !t.startsWith("XMP-iptcExt:"))).toEqual([]);
+});
+
+test("render on this device: the photo never leaves it, the render is counted and labelled", async ({ page }) => {
+  const sentPhotos: string[] = [];
+  const counted: string[] = [];
+  page.on("request", (r) => {
+    if (r.url().includes("/renders?")) sentPhotos.push(r.url());
+    if (r.url().endsWith("/device-renders")) counted.push(r.postData() ?? "");
+  });
+  await toPlacement(page, "ia__hdr_canon_hdr_YES.jpg");
+  await page.getByRole("checkbox", { name: /Render on this device/ }).check();
+  await page.getByRole("button", { name: "Show it in my room" }).click();
+  const render = await renderResult(page);
+  await expect(page.getByText("Made on this device: your photo did not leave it.")).toBeVisible();
+  await shot(page, "4-render-on-device");
+  expect(sentPhotos).toEqual([]);
+  expect(counted.map((body) => JSON.parse(body))).toEqual([{ product: "OAK-PLANK-190" }]);
+  const tags = exiftool(render, "device-render.jpg");
+  expect(tags["XMP-iptcExt:DigitalSourceType"]).toBe("http://cv.iptc.org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmicMedia");
+  expect(await page.evaluate(() => (window as any).__vitrineTest.render.onDevice)).toBe(true);
+});
+
+test("a photo with a person is refused in plain words; offline gets its own words and a retry that works", async ({ page, context }) => {
+  await toPlacement(page, "ia__xmp_no_exif.jpg");
+  await page.getByRole("button", { name: "Show it in my room" }).click();
+  const error = page.getByRole("alert");
+  await expect(error).toHaveText(/seems to show a person/, { timeout: 60_000 });
+  await expect(error).toHaveAttribute("data-code", "person_detected");
+  await expect(page.getByRole("button", { name: "Try again" })).toBeHidden();
+  await shot(page, "4-person-detected");
+
+  // A room photo, then the network drops.
+  await page.getByRole("button", { name: "Choose another photo" }).click();
+  await page.evaluate(() => ((window as any).__vitrineTest.last = null));
+  await page.locator("input[data-vitrine-input=library]").setInputFiles(fixture("ia__gps_DSCN0010.jpg"));
+  await lastCleaned(page);
+  await page.getByRole("button", { name: "Next: place it" }).click();
+  await context.setOffline(true);
+  await page.getByRole("button", { name: "Show it in my room" }).click();
+  await expect(error).toHaveAttribute("data-code", "offline");
+  await expect(error).toHaveText(/offline/);
+  await shot(page, "4-offline");
+  await context.setOffline(false);
+  await page.getByRole("button", { name: "Try again" }).click();
+  await renderResult(page);
+  await expect(page.locator(".ai-label")).toBeVisible();
+});
+
+test("server refusals the shopper can act on: 429 says when to come back, 504 offers a retry", async ({ page }) => {
+  await toPlacement(page, "ia__gps_DSCN0010.jpg");
+  const retryAt = new Date(Date.now() + 50 * 60_000);
+  // The render endpoint answers as the rate limiter and a slow backend do (the real codes and
+  // bodies are tested against the server in server/tests/http_api.rs).
+  await page.route("**/renders?**", (route) => route.fulfill({
+    status: 429,
+    headers: { "Content-Type": "application/json", "Retry-After": "3000", "Access-Control-Allow-Origin": "*" },
+    body: JSON.stringify({ error: { code: "rate_limited", message: "limit", retry_at: retryAt.toISOString(), retry_after_seconds: 3000 } }),
+  }));
+  await page.getByRole("button", { name: "Show it in my room" }).click();
+  const error = page.getByRole("alert");
+  await expect(error).toHaveAttribute("data-code", "rate_limited");
+  const time = await page.evaluate((iso) => new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }), retryAt.toISOString());
+  await expect(error).toHaveText(new RegExp(`try again at ${time}`));
+  await page.unroute("**/renders?**");
+  await page.route("**/renders?**", (route) => route.fulfill({
+    status: 504,
+    headers: { "Content-Type": "application/json", "Access-Control-Allow-Origin": "*" },
+    body: JSON.stringify({ error: { code: "backend_timeout", message: "slow" } }),
+  }));
+  await page.getByRole("button", { name: "Show it in my room" }).click();
+  await expect(error).toHaveAttribute("data-code", "backend_timeout");
+  await expect(page.getByRole("button", { name: "Try again" })).toBeVisible();
+});

@@ -1,0 +1,45 @@
+// Types for the public API that `vitrine.js` puts on `window.Vitrine`.
+//
+//   <script src="https://widget.example/vitrine.js" data-key="pk_…" data-product="SKU"
+//           data-product-name="Oak plank flooring" data-target="#slot" async></script>
+
+/** What the widget tells the page. No event carries the photo, the render or anything typed. */
+export interface VitrineEvents {
+  /** The panel opened. */
+  open: { product: string };
+  /** The panel closed. */
+  close: { product: string };
+  /** The WASM is running in the widget's worker. */
+  ready: Record<string, never>;
+  /** The pre-flight notice is shown, and why (`missing`, `expired`, `outdated_notice`, `unreadable`). */
+  notice: { reason: string };
+  /** The shopper accepted or declined the notice. */
+  consent: { given: boolean };
+  /** A photo was cleaned on the device: its size and the kinds of data removed. */
+  photo: { width: number; height: number; removed: string[] };
+  /** A render was shown. */
+  render: { onDevice: boolean; product: string };
+  /** Something failed; `code` is stable (see the README's error table). */
+  error: { code: string };
+}
+
+export interface Vitrine {
+  /** Open the widget (loads it on first use). */
+  open(): Promise<unknown>;
+  /** Close the panel. */
+  close(): void;
+  /** Switch the product shown, by SKU, with an optional display name. */
+  setProduct(sku: string, name?: string): void;
+  /** The shop's signed-in user id, or null when signed out. Kept in memory; hashed before it leaves. */
+  setUser(id: string | null): void;
+  /** Listen for an event; returns a function that stops listening. */
+  on<K extends keyof VitrineEvents>(name: K, handler: (detail: VitrineEvents[K]) => void): () => void;
+  /** Stop listening. */
+  off<K extends keyof VitrineEvents>(name: K, handler: (detail: VitrineEvents[K]) => void): void;
+}
+
+declare global {
+  interface Window {
+    Vitrine?: Vitrine;
+  }
+}
