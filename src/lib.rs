@@ -19,3 +19,5 @@ mod js_error;
 pub mod photo_worker;
 #[cfg(target_arch = "wasm32")]
 pub mod render_on_device;
+#[cfg(target_arch = "wasm32")]
+pub mod storage;

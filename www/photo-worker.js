@@ -62,6 +62,11 @@ const OPERATIONS = {
     const labelled = wasm.label_device_render(encoded);
     return [{ bytes: labelled, width: room.width, height: room.height }, [labelled.buffer]];
   },
+  // "Save on this device": IndexedDB, the 3 most recent per retailer (src/storage/recent_renders.rs).
+  "recent-save": async ({ retailer, product, productName, createdAt, bytes }) =>
+    [await wasm.save_recent_render(retailer, product, productName, createdAt, new Uint8Array(bytes)), []],
+  "recent-list": async ({ retailer }) => [await wasm.list_recent_renders(retailer), []],
+  "recent-remove": async ({ retailer, recordId }) => [await wasm.remove_recent_render(retailer, recordId), []],
   // The pre-flight notice's flag (the page owns localStorage and the clock; Rust decides).
   "consent-key": () => [wasm.consent_storage_key(), []],
   "consent-state": ({ stored, now }) => [wasm.consent_state(stored ?? undefined, now), []],
@@ -69,6 +74,7 @@ const OPERATIONS = {
 };
 
 self.onmessage = async ({ data }) => {
+  // `id` is the call's own id (widget.js PhotoWorker.call); operations never take an `id` field.
   const { id, op = "prepare", ...args } = data;
   try {
     const operation = OPERATIONS[op];

@@ -19,6 +19,8 @@ export interface VitrineEvents {
   photo: { width: number; height: number; removed: string[] };
   /** A render was shown. */
   render: { onDevice: boolean; product: string };
+  /** The shopper kept the render (on this device). */
+  saved: { onDevice: boolean };
   /** Something failed; `code` is stable (see the README's error table). */
   error: { code: string };
 }

@@ -10,6 +10,7 @@
 import { ConsentNotice } from "./widget/consent-notice.js";
 import { el, applyStyles } from "./widget/dom.js";
 import { PlacementEditor } from "./widget/placement-editor.js";
+import { RecentRenders, STORAGE_WORDS } from "./widget/recent-renders.js";
 import { fetchProduct, newSessionId, renderOnDevice, renderOnServer, RETRYABLE, wordsFor } from "./widget/render-client.js";
 
 /** Long side of the photo sent for rendering. */
@@ -113,6 +114,12 @@ h2 { font-size: 20px; margin: 0; line-height: 1.25; }
 .ai-label { position: absolute; left: 10px; top: 10px; background: rgb(17 24 39 / .85); color: #fff;
   font-size: 12px; font-weight: 700; letter-spacing: .02em; padding: 4px 8px; border-radius: 6px; }
 .render-figure figcaption { color: #4b5563; font-size: 13px; margin-top: 6px; }
+.save { border: 1px solid #e5e7eb; border-radius: 10px; padding: 10px 12px 12px; margin: 14px 0 0; }
+.save legend { font-weight: 700; padding: 0 4px; }
+.recent-list { list-style: none; margin: 0; padding: 0; display: grid; gap: 10px; }
+.recent-list li { display: flex; gap: 10px; align-items: center; font-size: 13px; }
+.recent-list img { border-radius: 8px; height: auto; }
+.recent-meta { flex: 1; color: #374151; }
 `;
 
 const SHIELD =
@@ -173,6 +180,7 @@ export class PhotoWorker {
 
   /** Ask the worker for `op` (see photo-worker.js); `transfer` lists buffers to move there. */
   async call(op, args = {}, transfer = []) {
+    if ("id" in args || "op" in args) throw new PhotoError("internal", "`id` and `op` are the call's own fields");
     await this.ready;
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -224,6 +232,8 @@ class Widget {
       },
     });
     this.placement = new PlacementEditor();
+    this.recent = new RecentRenders(this.worker, config.key);
+    this.recent.onError = (error) => this.showStorageError(error);
     this.build();
     root.append(this.backdrop);
     this.onKey = (event) => this.keydown(event);
@@ -268,7 +278,8 @@ class Widget {
         el("label", { class: "secondary" }, "Take a photo", cameraInput)),
       el("p", { class: "hint" }, "A photo of the room only, please: JPEG, PNG or WebP. You can also drop it here."),
       this.result,
-      this.photoActions = el("div", { class: "actions", hidden: true }, this.toPlacement));
+      this.photoActions = el("div", { class: "actions", hidden: true }, this.toPlacement),
+      this.recent.section);
     // Placement, then render.
     this.onDevice = el("input", { type: "checkbox", id: "vitrine-on-device" });
     this.modeLine = el("div", { class: "mode", hidden: true }, this.onDevice,
@@ -284,10 +295,23 @@ class Widget {
       "AI-generated: colour, pattern and finish may differ from the real product.");
     const adjust = el("button", { type: "button", class: "button secondary" }, "Adjust the corners");
     adjust.addEventListener("click", () => this.showStep("place"));
+    // The save popup: each choice its own tick, none ticked by default.
+    this.saveOnDevice = el("input", { type: "checkbox", id: "vitrine-save-device" });
+    this.saveButton = el("button", { type: "button", class: "button primary" }, "Keep my choices");
+    this.saveButton.addEventListener("click", () => this.keep());
+    this.saveStatus = el("p", { class: "hint", role: "status" });
+    this.saveBox = el("fieldset", { class: "save" },
+      el("legend", {}, "Keep this picture?"),
+      el("div", { class: "consent" }, this.saveOnDevice,
+        el("label", { for: "vitrine-save-device" },
+          "Save on this device. The 3 most recent pictures stay in this browser so you can see them next time; they are never sent anywhere, and you can remove them.")),
+      el("div", { class: "actions" }, this.saveButton),
+      this.saveStatus);
     this.renderStep = el("section", { class: "step render", "aria-labelledby": "vitrine-render-title", hidden: true },
       el("h3", { id: "vitrine-render-title" }, "Your room, with this product"),
       el("figure", { class: "render-figure" }, this.renderImage,
         el("span", { class: "ai-label", "aria-hidden": "true" }, "AI-generated"), this.renderCaption),
+      this.saveBox,
       el("div", { class: "actions" }, adjust));
     this.panel = el("div", { class: "panel", role: "dialog", "aria-modal": "true", "aria-labelledby": "vitrine-title" },
       el("header", {}, el("div", {}, this.title, this.productLine), this.closeButton),
@@ -373,6 +397,7 @@ class Widget {
     this.placement.section.hidden = step !== "place";
     this.renderStep.hidden = step !== "render";
     this.clearMessages();
+    if (step === "photo") this.recent.refresh();
     const focusTarget = {
       notice: this.notice.tick,
       photo: this.photoStep.querySelector("input"),
@@ -492,12 +517,44 @@ class Widget {
     if (this.renderUrl) URL.revokeObjectURL(this.renderUrl);
     this.renderUrl = URL.createObjectURL(result.blob);
     this.renderImage.src = this.renderUrl;
+    this.renderBlob = result.blob;
+    this.saveOnDevice.checked = false;
+    this.saveOnDevice.disabled = false;
+    this.saveButton.disabled = false;
+    this.saveStatus.textContent = "";
     this.showStep("render");
     this.status.textContent = onDevice ? "Made on this device: your photo did not leave it." : "";
     this.emit("render", { onDevice, product: this.product.sku });
     if (this.config.testHooks) {
       window.__vitrineTest.render = { blob: result.blob, onDevice, ms, sessionId: this.sessionId };
     }
+  }
+
+  /** Apply the save popup's ticked choices. */
+  async keep() {
+    this.clearMessages();
+    if (!this.saveOnDevice.checked) {
+      this.saveStatus.textContent = "Nothing ticked, so nothing was kept.";
+      return;
+    }
+    this.saveButton.disabled = true;
+    try {
+      await this.recent.save(this.renderBlob, this.product);
+      this.saveOnDevice.disabled = true;
+      this.saveStatus.textContent = "Saved on this device.";
+      this.emit("saved", { onDevice: true });
+    } catch (error) {
+      this.saveButton.disabled = false;
+      this.showStorageError(error);
+    }
+  }
+
+  showStorageError(error) {
+    this.error.textContent = STORAGE_WORDS[error.code] || STORAGE_WORDS.storage_unavailable;
+    this.error.dataset.code = STORAGE_WORDS[error.code] ? error.code : "storage_unavailable";
+    this.error.hidden = false;
+    this.emit("error", { code: this.error.dataset.code });
+    if (this.config.testHooks) window.__vitrineTest.errors.push({ code: error.code, message: error.message });
   }
 
   showRenderError(error) {

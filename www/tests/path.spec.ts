@@ -2,7 +2,7 @@
 // server (SQLite, built-in compositor, the real person check). Screenshots of each step are kept
 // in test-results/ as artefacts.
 import { test, expect, type Page } from "@playwright/test";
-import { acceptNotice, exiftool, fixture, hasExif, lastCleaned, metadataTags, openWidget, WIDGET_ORIGIN } from "./helpers";
+import { acceptNotice, exiftool, fixture, hasExif, lastCleaned, metadataTags, openWidget, SHOP_ORIGIN, WIDGET_ORIGIN } from "./helpers";
 
 const DAY = 24 * 60 * 60 * 1000;
 const T0 = new Date("2026-11-24T12:00:00Z").getTime();
@@ -216,4 +216,90 @@ test("server refusals the shopper can act on: 429 says when to come back, 504 of
   await page.getByRole("button", { name: "Show it in my room" }).click();
   await expect(error).toHaveAttribute("data-code", "backend_timeout");
   await expect(page.getByRole("button", { name: "Try again" })).toBeVisible();
+});
+
+/** Every record of the widget's IndexedDB store, as the browser holds it. */
+async function savedRecords(page: Page) {
+  return page.evaluate(() => new Promise<any[]>((resolve, reject) => {
+    const open = indexedDB.open("vitrine");
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const db = open.result;
+      if (!db.objectStoreNames.contains("recent_renders")) return resolve([]);
+      const request = db.transaction("recent_renders").objectStore("recent_renders").getAll();
+      request.onsuccess = () => {
+        db.close();
+        resolve(request.result.map((r: any) => ({ ...r, jpeg: r.jpeg.length })));
+      };
+    };
+  }));
+}
+
+test("save on this device: unticked by default, 3 most recent kept, listed next time, removable one by one", async ({ page }) => {
+  await toPlacement(page, "ia__gps_DSCN0010.jpg");
+  const key = await page.evaluate(() => document.querySelector("script[data-key]")!.getAttribute("data-key"));
+  // Three renders saved on earlier visits (written as the store writes them).
+  await page.evaluate(async (retailer) => {
+    await new Promise<void>((resolve, reject) => {
+      const open = indexedDB.open("vitrine", 1);
+      open.onupgradeneeded = () => {
+        const store = open.result.createObjectStore("recent_renders", { keyPath: "id", autoIncrement: true });
+        store.createIndex("by_retailer", "retailer");
+      };
+      open.onerror = () => reject(open.error);
+      open.onsuccess = () => {
+        const tx = open.result.transaction("recent_renders", "readwrite");
+        const jpeg = new Uint8Array([0xff, 0xd8, 0xff, 0xd9]);
+        for (const n of [1, 2, 3]) {
+          tx.objectStore("recent_renders").add({ retailer, product: `OLD-${n}`, productName: `Old ${n}`, createdAt: n, jpeg });
+        }
+        tx.oncomplete = () => { open.result.close(); resolve(); };
+      };
+    });
+  }, key);
+
+  await page.getByRole("button", { name: "Show it in my room" }).click();
+  const render = await renderResult(page);
+  const saveTick = page.getByRole("checkbox", { name: /Save on this device/ });
+  await expect(saveTick).not.toBeChecked();
+  await shot(page, "5-save-popup");
+  // Nothing ticked: nothing kept.
+  await page.getByRole("button", { name: "Keep my choices" }).click();
+  await expect(page.getByText("Nothing ticked, so nothing was kept.")).toBeVisible();
+  expect((await savedRecords(page)).map((r) => r.product)).toEqual(["OLD-1", "OLD-2", "OLD-3"]);
+
+  await saveTick.check();
+  await page.getByRole("button", { name: "Keep my choices" }).click();
+  await expect(page.getByText("Saved on this device.")).toBeVisible();
+  const records = await savedRecords(page);
+  expect(records.map((r) => r.product)).toEqual(["OLD-2", "OLD-3", "OAK-PLANK-190"]);
+  expect(records[2]).toMatchObject({ retailer: key, productName: "Oak plank, natural oil, 190 mm", jpeg: render.length });
+
+  // Next visit (the notice was accepted this week): listed newest first, removable one by one.
+  await openWidget(page, { accept: false });
+  const recent = page.getByRole("region", { name: "Your recent pictures on this device" });
+  await expect(recent.getByRole("listitem")).toHaveCount(3);
+  await expect(recent.getByRole("listitem").first()).toContainText("Oak plank, natural oil, 190 mm");
+  await shot(page, "5-recent-renders");
+  await recent.getByRole("button", { name: /Remove the picture of Old 2/ }).click();
+  await expect(recent.getByRole("listitem")).toHaveCount(2);
+  expect((await savedRecords(page)).map((r) => r.product)).toEqual(["OLD-3", "OAK-PLANK-190"]);
+
+});
+
+test("a full disk: the browser refuses the save and the shopper is told, in words", async ({ page, context }) => {
+  // Chromium applies a quota override to storage opened after it: set it before the page loads.
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("Storage.overrideQuotaForOrigin", { origin: SHOP_ORIGIN, quotaSize: 1 });
+  await toPlacement(page, "ia__hdr_canon_hdr_YES.jpg");
+  await page.getByRole("checkbox", { name: /Render on this device/ }).check();
+  await page.getByRole("button", { name: "Show it in my room" }).click();
+  await renderResult(page);
+  await page.getByRole("checkbox", { name: /Save on this device/ }).check();
+  await page.getByRole("button", { name: "Keep my choices" }).click();
+  await expect(page.getByRole("alert")).toHaveAttribute("data-code", "storage_full");
+  await expect(page.getByRole("alert")).toHaveText(/storage for the shop is full/);
+  await expect(page.getByRole("button", { name: "Keep my choices" })).toBeEnabled();
+  await shot(page, "5-storage-full");
+  expect(await savedRecords(page)).toEqual([]);
 });
