@@ -31,7 +31,132 @@ on_both!(
     sweep_deletes_exactly_what_is_past_retention,
     delete_retailer_leaves_nothing,
     products_are_stored_replaced_and_scoped,
+    gallery_items_are_pending_withdrawable_and_scoped,
+    leads_are_stored_per_retailer,
 );
+
+async fn gallery_items_are_pending_withdrawable_and_scoped(db: TestDb) {
+    use vitrine_server::storage::{GalleryStatus, MAX_STORED_RENDER_BYTES};
+    let s = &db.storage;
+    let a = s.create_retailer("A", T0).await.expect("create");
+    let b = s.create_retailer("B", T0).await.expect("create");
+    let render = vec![0xFF, 0xD8, 1, 2, 3, 0xFF, 0xD9];
+    let first = s
+        .add_gallery_item(a, "OAK", &render, &[1; 32], T0)
+        .await
+        .expect("add");
+    let second = s
+        .add_gallery_item(a, "SLATE", &render, &[2; 32], T0 + 1)
+        .await
+        .expect("add");
+    // Shared renders start pending; newest first; another retailer sees none of them.
+    let items = s.gallery_items(a, None).await.expect("list");
+    assert_eq!(
+        items
+            .iter()
+            .map(|i| (i.id, i.product.as_str(), i.status))
+            .collect::<Vec<_>>(),
+        [
+            (second, "SLATE", GalleryStatus::Pending),
+            (first, "OAK", GalleryStatus::Pending)
+        ]
+    );
+    assert_eq!(items[0].render, render);
+    assert!(s.gallery_items(b, None).await.expect("list").is_empty());
+    // Review: only the owner can, and a status filter lists what matches.
+    assert!(
+        !s.review_gallery_item(b, first, GalleryStatus::Approved, T0 + 2)
+            .await
+            .expect("review")
+    );
+    assert!(
+        s.review_gallery_item(a, first, GalleryStatus::Approved, T0 + 2)
+            .await
+            .expect("review")
+    );
+    let approved = s
+        .gallery_items(a, Some(GalleryStatus::Approved))
+        .await
+        .expect("list");
+    assert_eq!(approved.iter().map(|i| i.id).collect::<Vec<_>>(), [first]);
+    // Withdrawal by the token's hash: at once, once; a wrong hash removes nothing.
+    assert!(!s.withdraw_gallery_item(&[9; 32]).await.expect("withdraw"));
+    assert!(s.withdraw_gallery_item(&[1; 32]).await.expect("withdraw"));
+    assert!(!s.withdraw_gallery_item(&[1; 32]).await.expect("withdraw"));
+    assert_eq!(
+        s.gallery_items(a, None)
+            .await
+            .expect("list")
+            .iter()
+            .map(|i| i.id)
+            .collect::<Vec<_>>(),
+        [second]
+    );
+    // The same token hash cannot be issued twice.
+    assert!(
+        s.add_gallery_item(b, "OAK", &render, &[2; 32], T0)
+            .await
+            .is_err()
+    );
+    // The retailer removes; B cannot remove A's.
+    assert!(!s.remove_gallery_item(b, second).await.expect("remove"));
+    assert!(s.remove_gallery_item(a, second).await.expect("remove"));
+    // Limits.
+    assert!(
+        s.add_gallery_item(a, "OAK", &[], &[3; 32], T0)
+            .await
+            .is_err()
+    );
+    assert!(
+        s.add_gallery_item(
+            a,
+            "OAK",
+            &vec![0; MAX_STORED_RENDER_BYTES + 1],
+            &[3; 32],
+            T0
+        )
+        .await
+        .is_err()
+    );
+    assert!(matches!(
+        s.add_gallery_item(RetailerId(9999), "OAK", &render, &[4; 32], T0)
+            .await,
+        Err(StorageError::NoSuchRetailer)
+    ));
+}
+
+async fn leads_are_stored_per_retailer(db: TestDb) {
+    use vitrine_server::storage::Lead;
+    let s = &db.storage;
+    let a = s.create_retailer("A", T0).await.expect("create");
+    let b = s.create_retailer("B", T0).await.expect("create");
+    let lead = |email: &str, opt_in: bool, at: i64| Lead {
+        email: email.to_owned(),
+        product: "OAK".to_owned(),
+        render: vec![0xFF, 0xD8, 9, 0xFF, 0xD9],
+        marketing_opt_in: opt_in,
+        created_at: at,
+    };
+    s.add_lead(a, &lead("one@example.com", false, T0))
+        .await
+        .expect("add");
+    s.add_lead(a, &lead("two@example.com", true, T0 + 1))
+        .await
+        .expect("add");
+    assert_eq!(
+        s.leads(a).await.expect("leads"),
+        [
+            lead("two@example.com", true, T0 + 1),
+            lead("one@example.com", false, T0)
+        ]
+    );
+    assert!(s.leads(b).await.expect("leads").is_empty());
+    assert!(matches!(
+        s.add_lead(RetailerId(9999), &lead("x@example.com", false, T0))
+            .await,
+        Err(StorageError::NoSuchRetailer)
+    ));
+}
 
 async fn products_are_stored_replaced_and_scoped(db: TestDb) {
     use vitrine_server::storage::{
@@ -742,6 +867,22 @@ async fn delete_retailer_leaves_nothing(db: TestDb) {
         )
         .await
         .expect("product");
+        let token = [u8::try_from(r.0).expect("small id"); 32];
+        s.add_gallery_item(r, "OAK", &[0xFF, 0xD8, 0xFF, 0xD9], &token, T0)
+            .await
+            .expect("gallery");
+        s.add_lead(
+            r,
+            &vitrine_server::storage::Lead {
+                email: "shopper@example.com".to_owned(),
+                product: "OAK".to_owned(),
+                render: vec![0xFF, 0xD8, 0xFF, 0xD9],
+                marketing_opt_in: false,
+                created_at: T0,
+            },
+        )
+        .await
+        .expect("lead");
     }
     for table in RETAILER_TABLES {
         assert!(
@@ -765,7 +906,7 @@ async fn delete_retailer_leaves_nothing(db: TestDb) {
 
 #[test]
 fn the_suite_names_every_retailer_table() {
-    assert_eq!(RETAILER_TABLES.len(), 10);
+    assert_eq!(RETAILER_TABLES.len(), 12);
     let _: Arc<dyn Clock> = Arc::new(ManualClock::new(T0));
 }
 

@@ -284,6 +284,8 @@ pub const RETAILER_TABLES: &[&str] = &[
     "render_events",
     "products",
     "analytics_events",
+    "gallery_items",
+    "leads",
 ];
 
 #[derive(Debug, Clone)]
@@ -302,7 +304,9 @@ macro_rules! on_pool {
     };
 }
 
+mod gallery_and_leads;
 mod products;
+pub use gallery_and_leads::{GalleryItem, GalleryStatus, Lead, MAX_STORED_RENDER_BYTES};
 pub use products::{BackendChoice, MAX_TEXTURE_BYTES, Product, Surface};
 
 /// Writes counter rows (`&[(retailer id, hash, CounterState)]`) into a transaction, skipping
