@@ -21,7 +21,7 @@ use utoipa_axum::routes;
 
 use crate::api::error::ApiError;
 use crate::api::json_body::MAX_JSON_BYTES;
-use crate::api::{ApiDoc, operations, render, widget};
+use crate::api::{ApiDoc, gallery, leads, operations, render, widget};
 use crate::clock::Clock;
 use crate::metrics::{self, Metrics};
 use crate::rate_limit::RateLimiter;
@@ -109,9 +109,15 @@ pub fn api_router(state: &AppState) -> OpenApiRouter<Shared> {
     // The render route checks the body's size itself, after the rate limit (see its handler).
     let widget_render = OpenApiRouter::new()
         .routes(routes!(render::render))
+        .routes(routes!(gallery::share))
+        .routes(routes!(leads::create))
         .route("/v1/widget/{key}/renders", options(preflight))
+        .route("/v1/widget/{key}/gallery", options(preflight))
+        .route("/v1/widget/{key}/leads", options(preflight))
         .route_layer(from_fn_with_state(guard, widget_guard::admit));
     let widget = widget_json.merge(widget_render);
+    // The withdrawal link is opened from anywhere the shopper kept it: no key, no origin.
+    let public = OpenApiRouter::new().routes(routes!(gallery::withdraw));
     let operations = OpenApiRouter::new()
         .routes(routes!(operations::healthz))
         .routes(routes!(operations::readyz))
@@ -119,6 +125,7 @@ pub fn api_router(state: &AppState) -> OpenApiRouter<Shared> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(widget)
         .merge(operations)
+        .merge(public)
 }
 
 /// The OpenAPI document, as `/openapi.json` serves it.

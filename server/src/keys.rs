@@ -63,6 +63,19 @@ pub enum KeyError {
     Random(String),
 }
 
+/// Characters of a gallery withdrawal token: 43 base62 characters, 256 bits of randomness.
+pub const WITHDRAWAL_TOKEN_CHARS: usize = 43;
+
+/// A fresh gallery withdrawal token: shown to the shopper once, stored only as its SHA-256.
+pub fn withdrawal_token() -> Result<String, KeyError> {
+    random_base62(WITHDRAWAL_TOKEN_CHARS)
+}
+
+/// Whether `text` has a withdrawal token's shape (anything else is not looked up).
+pub fn is_withdrawal_token(text: &str) -> bool {
+    text.len() == WITHDRAWAL_TOKEN_CHARS && text.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
 /// Fills a string with `len` uniformly random base62 characters from the OS CSPRNG.
 ///
 /// Rejection sampling (bytes ≥ 248 are drawn again) keeps every character equally likely: a plain

@@ -200,6 +200,8 @@ on_both!(
     render_checks_come_in_order,
     render_refused_when_the_person_check_is_missing,
     products_are_described_to_the_widget,
+    shared_renders_are_rechecked_pending_and_withdrawable,
+    leads_store_the_email_and_an_explicit_opt_in,
 );
 
 /// A 64×64 plank-ish texture tile as PNG.
@@ -1179,4 +1181,176 @@ async fn products_are_described_to_the_widget(db: TestDb) {
             .await;
         assert_eq!(got, status, "{session}: {}", String::from_utf8_lossy(&body));
     }
+}
+
+async fn shared_renders_are_rechecked_pending_and_withdrawable(db: TestDb) {
+    use vitrine_server::storage::GalleryStatus;
+    let api = api(db).await;
+    api.add_product("OAK-190").await;
+    let share = |origin: &str, product: &str, body: Vec<u8>| {
+        Request::post(format!("/v1/widget/{}/gallery?product={product}", api.key))
+            .header(header::ORIGIN, origin)
+            .header(header::CONTENT_TYPE, "image/jpeg")
+            .header(header::CONTENT_LENGTH, body.len())
+            .body(Body::from(body))
+            .unwrap()
+    };
+    // A "render" straight off a camera, GPS and all: re-cleaned, labelled, stored pending.
+    let photo = common::fixture_photo("ia__gps_DSCN0010.jpg");
+    let answer = api.send(share(SHOP, "OAK-190", photo.clone())).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.json);
+    assert_eq!(answer.json["status"], "pending");
+    let path = answer.json["withdraw_path"].as_str().unwrap().to_owned();
+    let token = path.strip_prefix("/v1/gallery/withdraw/").unwrap();
+    assert_eq!(token.len(), 43);
+    let items = api
+        .db
+        .storage
+        .gallery_items(api.retailer, None)
+        .await
+        .unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].status, GalleryStatus::Pending);
+    let tags = exiftool_tags(&items[0].render);
+    assert!(
+        tags.contains("compositeWithTrainedAlgorithmicMedia"),
+        "{tags}"
+    );
+    assert!(!tags.contains("GPS") && !tags.contains("NIKON"), "{tags}");
+    // The token is not stored: no column holds it.
+    assert!(
+        !items[0]
+            .render
+            .windows(token.len())
+            .any(|w| w == token.as_bytes())
+    );
+
+    // Refusals store nothing: a person, another origin, an unknown product, not an image.
+    let person = common::fixture_photo("ia__xmp_no_exif.jpg");
+    let answer = api.send(share(SHOP, "OAK-190", person)).await;
+    assert_eq!(
+        (answer.status, answer.code()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "person_detected")
+    );
+    let answer = api
+        .send(share("https://evil.example", "OAK-190", photo.clone()))
+        .await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN);
+    let answer = api.send(share(SHOP, "NOPE", photo.clone())).await;
+    assert_eq!(answer.code(), "unknown_product");
+    let answer = api
+        .send(share(SHOP, "OAK-190", b"not an image".to_vec()))
+        .await;
+    assert_eq!(answer.code(), "unsupported_format");
+    assert_eq!(
+        api.db
+            .storage
+            .gallery_items(api.retailer, None)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // The withdrawal link: no key, no origin; deletes at once; a second use finds nothing.
+    let open = |path: &str| Request::get(path).body(Body::empty()).unwrap();
+    let (status, headers, body) = api.send_raw(open(&path)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(String::from_utf8_lossy(&body).contains("has been removed"));
+    assert_eq!(headers[header::CACHE_CONTROL], "no-store");
+    assert_eq!(headers[header::REFERRER_POLICY], "no-referrer");
+    assert!(
+        api.db
+            .storage
+            .gallery_items(api.retailer, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let (status, _, _) = api.send_raw(open(&path)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    for bad in [
+        "/v1/gallery/withdraw/short",
+        "/v1/gallery/withdraw/%27%20OR%201%3D1",
+    ] {
+        let (status, _, _) = api.send_raw(open(bad)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{bad}");
+    }
+}
+
+async fn leads_store_the_email_and_an_explicit_opt_in(db: TestDb) {
+    use base64::Engine as _;
+    let api = api(db).await;
+    api.add_product("OAK-190").await;
+    let render = base64::engine::general_purpose::STANDARD
+        .encode(common::fixture_photo("ia__gps_DSCN0010.jpg"));
+    let lead = |body: Value| {
+        let body = body.to_string();
+        Request::post(format!("/v1/widget/{}/leads", api.key))
+            .header(header::ORIGIN, SHOP)
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::CONTENT_LENGTH, body.len())
+            .body(Body::from(body))
+            .unwrap()
+    };
+    // No opt-in given: stored as no.
+    let answer = api
+        .send(lead(
+            json!({"email": "Shopper@Example.COM", "product": "OAK-190", "render": render}),
+        ))
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.json);
+    assert_eq!(answer.json["marketing_opt_in"], false);
+    let answer = api
+        .send(lead(
+            json!({"email": "two@example.com", "product": "OAK-190",
+                          "marketing_opt_in": true, "render": render}),
+        ))
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED);
+    let leads = api.db.storage.leads(api.retailer).await.unwrap();
+    assert_eq!(
+        leads
+            .iter()
+            .map(|l| (l.email.as_str(), l.product.as_str(), l.marketing_opt_in))
+            .collect::<Vec<_>>(),
+        [
+            ("two@example.com", "OAK-190", true),
+            ("Shopper@example.com", "OAK-190", false)
+        ]
+    );
+    let tags = exiftool_tags(&leads[0].render);
+    assert!(
+        tags.contains("DigitalSourceType") && !tags.contains("GPS"),
+        "{tags}"
+    );
+
+    // Refusals store nothing, and never echo the address back.
+    for (body, code) in [
+        (
+            json!({"email": "not an address", "product": "OAK-190", "render": render}),
+            "invalid_request",
+        ),
+        (
+            json!({"email": "a@example.com", "product": "OAK-190", "render": "%%%"}),
+            "invalid_request",
+        ),
+        (
+            json!({"email": "a@example.com", "product": "NOPE", "render": render}),
+            "unknown_product",
+        ),
+        (
+            json!({"email": "a@example.com", "product": "OAK-190", "render": render, "phone": "1"}),
+            "invalid_request",
+        ),
+    ] {
+        let answer = api.send(lead(body)).await;
+        assert_eq!(answer.code(), code, "{}", answer.json);
+        assert!(
+            !answer.json.to_string().contains("a@example.com"),
+            "{}",
+            answer.json
+        );
+    }
+    assert_eq!(api.db.storage.leads(api.retailer).await.unwrap().len(), 2);
 }

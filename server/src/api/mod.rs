@@ -2,7 +2,9 @@
 //! OpenAPI document generated from the handlers' own types.
 
 pub mod error;
+pub mod gallery;
 pub mod json_body;
+pub mod leads;
 pub mod operations;
 pub mod render;
 pub mod widget;

@@ -238,6 +238,37 @@ impl RenderService {
     }
 }
 
+impl RenderService {
+    /// A render the shopper wants to keep on the server (shared to the gallery, or emailed): it
+    /// may have been made on their device, so it goes through the photo core and the person
+    /// check again, and is re-encoded with our AI label (the source type of the retailer's
+    /// backend) and nothing else. Counts against `render_concurrency` like a render.
+    pub async fn recheck_render(
+        &self,
+        upload: Vec<u8>,
+        choice: BackendChoice,
+    ) -> Result<Vec<u8>, RenderError> {
+        let source_type = match choice {
+            BackendChoice::Builtin => DigitalSourceType::CompositeWithTrainedAlgorithmicMedia,
+            BackendChoice::OpenAi | BackendChoice::Gemini => {
+                DigitalSourceType::TrainedAlgorithmicMedia
+            }
+        };
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|e| RenderError::Internal(e.to_string()))?;
+        let gate = self.person_gate.clone();
+        let clean = self.clean;
+        blocking(move || {
+            let (pixels, _) = prepare(&upload, &clean, &gate)?;
+            encode_labelled(&pixels, source_type)
+        })
+        .await?
+    }
+}
+
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, RenderError> {

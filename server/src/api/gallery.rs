@@ -1,0 +1,166 @@
+//! "Share publicly" (002 §3, §6): a render the shopper chose to share goes to the retailer's
+//! gallery, pending review, labelled AI-generated; the shopper gets a withdrawal link that deletes
+//! it at once, without an account.
+//!
+//! - `POST /v1/widget/{key}/gallery?product=SKU` — the render as the body (image/jpeg). It may
+//!   have been made on the shopper's device, so it passes the photo core and the person check
+//!   again and is re-encoded with our label only ([`crate::render::RenderService::recheck_render`]).
+//! - `GET /v1/gallery/withdraw/{token}` — the link itself: deletes the item and says so in a
+//!   small page. Outside the widget gate: it is opened from wherever the shopper kept it.
+
+use axum::Extension;
+use axum::Json;
+use axum::body::Body;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, REFERRER_POLICY};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::error::{ApiError, ErrorBody};
+use crate::api::widget::valid_product;
+use crate::app::{Shared, declared_length};
+use crate::keys::{is_withdrawal_token, withdrawal_token};
+use crate::widget_guard::WidgetCaller;
+
+/// Which product the shared render shows.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ShareQuery {
+    /// The retailer's product identifier (SKU).
+    pub product: String,
+}
+
+/// A shared render, pending review.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SharedRender {
+    /// The item's id in the retailer's gallery.
+    pub id: i64,
+    /// `pending` until the retailer reviews it.
+    pub status: String,
+    /// The withdrawal link's path on this server (`/v1/gallery/withdraw/…`): shown to the shopper
+    /// once, to copy and keep. Only its SHA-256 is stored.
+    pub withdraw_path: String,
+}
+
+/// Shares a render to the retailer's gallery.
+#[utoipa::path(
+    post,
+    path = "/v1/widget/{key}/gallery",
+    tag = "widget",
+    params(("key" = String, Path, description = "A live publishable key (`pk_…`)"), ShareQuery),
+    request_body(content = Vec<u8>, content_type = "image/jpeg", description = "The render"),
+    responses(
+        (status = 201, description = "Stored, pending review", body = SharedRender),
+        (status = 400, description = "`invalid_request`", body = ErrorBody),
+        (status = 401, description = "`unknown_key`", body = ErrorBody),
+        (status = 403, description = "`origin_missing` or `origin_not_allowed`", body = ErrorBody),
+        (status = 404, description = "`unknown_product`", body = ErrorBody),
+        (status = 413, description = "`too_large`", body = ErrorBody),
+        (status = 415, description = "`unsupported_format`", body = ErrorBody),
+        (status = 422, description = "`person_detected`, or a broken image", body = ErrorBody),
+        (status = 503, description = "`person_check_unavailable`", body = ErrorBody),
+    )
+)]
+pub async fn share(
+    State(state): State<Shared>,
+    Extension(caller): Extension<WidgetCaller>,
+    headers: HeaderMap,
+    query: Result<Query<ShareQuery>, QueryRejection>,
+    body: Body,
+) -> Result<(StatusCode, Json<SharedRender>), ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::InvalidRequest(e.body_text()))?;
+    let product = valid_product(&query.product)?;
+    if state
+        .storage
+        .product(caller.retailer, product)
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::UnknownProduct);
+    }
+    let limit = state.max_body_bytes;
+    if declared_length(&headers).is_some_and(|length| length > limit as u64) {
+        return Err(ApiError::TooLarge { limit_bytes: limit });
+    }
+    let upload = axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| ApiError::TooLarge { limit_bytes: limit })?;
+    let backend = state.storage.render_backend(caller.retailer).await?;
+    let render = state
+        .render
+        .recheck_render(upload.to_vec(), backend)
+        .await?;
+    let token = withdrawal_token().map_err(|_| ApiError::Internal)?;
+    let hash: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+    let now = state.clock.now();
+    let id = state
+        .storage
+        .add_gallery_item(caller.retailer, product, &render, &hash, now)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(SharedRender {
+            id,
+            status: "pending".to_owned(),
+            withdraw_path: format!("/v1/gallery/withdraw/{token}"),
+        }),
+    ))
+}
+
+/// The withdrawal link: deletes the shared render at once.
+#[utoipa::path(
+    get,
+    path = "/v1/gallery/withdraw/{token}",
+    tag = "gallery",
+    params(("token" = String, Path, description = "The token from the share answer")),
+    responses(
+        (status = 200, description = "Deleted (a short HTML page says so)", content_type = "text/html"),
+        (status = 404, description = "No such item: already withdrawn, removed, or never shared", content_type = "text/html"),
+    )
+)]
+pub async fn withdraw(
+    State(state): State<Shared>,
+    Path(token): Path<String>,
+) -> Result<Response, ApiError> {
+    let deleted = if is_withdrawal_token(&token) {
+        let hash: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        state.storage.withdraw_gallery_item(&hash).await?
+    } else {
+        false
+    };
+    let (status, title, words) = if deleted {
+        (
+            StatusCode::OK,
+            "Your picture has been removed",
+            "Your shared picture has been deleted from the shop's gallery. Nothing else is needed.",
+        )
+    } else {
+        (
+            StatusCode::NOT_FOUND,
+            "Nothing to remove",
+            "This link has already been used, or the picture was removed by the shop. \
+             Either way, it is no longer in the gallery.",
+        )
+    };
+    let page = format!(
+        "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title}</title><main style=\"font:16px/1.5 system-ui,sans-serif;max-width:36em;margin:3em auto;padding:0 1em\">\
+         <h1>{title}</h1><p>{words}</p></main></html>"
+    );
+    let mut response = (status, page).into_response();
+    let out = response.headers_mut();
+    out.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    out.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // The token is in the URL: never send it on as a referrer.
+    out.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    Ok(response)
+}
