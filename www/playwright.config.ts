@@ -35,7 +35,7 @@ export default defineConfig({
   },
   projects: [{ name: "chromium", use: { browserName: "chromium" } }],
   webServer: {
-    command: `"${server}" demo --listen 127.0.0.1:${widgetPort} --shop-listen 127.0.0.1:${shopPort} --assets-dir "${root}" --data-dir "${dataDir}"`,
+    command: `"${server}" demo --listen 127.0.0.1:${widgetPort} --shop-listen 127.0.0.1:${shopPort} --assets-dir "${root}" --data-dir "${dataDir}" --renders-per-hour 100 --renders-per-day 200`,
     url: `${WIDGET_ORIGIN}/healthz`,
     reuseExistingServer: !process.env.CI,
     timeout: 30_000,

@@ -21,6 +21,10 @@ export interface VitrineEvents {
   render: { onDevice: boolean; product: string };
   /** The shopper kept the render (on this device). */
   saved: { onDevice: boolean };
+  /** The shopper shared the render to the shop's gallery (pending the shop's review). */
+  shared: Record<string, never>;
+  /** The shopper asked for the render by email (a lead for the shop). */
+  emailed: Record<string, never>;
   /** Something failed; `code` is stable (see the README's error table). */
   error: { code: string };
 }

@@ -11,6 +11,7 @@ import { ConsentNotice } from "./widget/consent-notice.js";
 import { el, applyStyles } from "./widget/dom.js";
 import { PlacementEditor } from "./widget/placement-editor.js";
 import { RecentRenders, STORAGE_WORDS } from "./widget/recent-renders.js";
+import { emailRender, KEEP_WORDS, shareRender } from "./widget/share-and-email.js";
 import { fetchProduct, newSessionId, renderOnDevice, renderOnServer, RETRYABLE, wordsFor } from "./widget/render-client.js";
 
 /** Long side of the photo sent for rendering. */
@@ -116,6 +117,10 @@ h2 { font-size: 20px; margin: 0; line-height: 1.25; }
 .render-figure figcaption { color: #4b5563; font-size: 13px; margin-top: 6px; }
 .save { border: 1px solid #e5e7eb; border-radius: 10px; padding: 10px 12px 12px; margin: 14px 0 0; }
 .save legend { font-weight: 700; padding: 0 4px; }
+.email-fields { display: grid; gap: 6px; margin: 8px 0 0 30px; font-size: 14px; }
+.email-fields input[type=email], .link-field { font: inherit; padding: 8px 10px; border: 1.5px solid #d1d5db; border-radius: 8px; width: 100%; box-sizing: border-box; }
+.save .consent { margin-top: 8px; }
+.shared { display: grid; gap: 6px; font-size: 14px; }
 .recent-list { list-style: none; margin: 0; padding: 0; display: grid; gap: 10px; }
 .recent-list li { display: flex; gap: 10px; align-items: center; font-size: 13px; }
 .recent-list img { border-radius: 8px; height: auto; }
@@ -295,16 +300,35 @@ class Widget {
       "AI-generated: colour, pattern and finish may differ from the real product.");
     const adjust = el("button", { type: "button", class: "button secondary" }, "Adjust the corners");
     adjust.addEventListener("click", () => this.showStep("place"));
-    // The save popup: each choice its own tick, none ticked by default.
+    // The save popup: three independent choices, each its own tick, none ticked by default.
     this.saveOnDevice = el("input", { type: "checkbox", id: "vitrine-save-device" });
+    this.sharePublicly = el("input", { type: "checkbox", id: "vitrine-share" });
+    this.emailMe = el("input", { type: "checkbox", id: "vitrine-email" });
+    this.emailInput = el("input", { type: "email", id: "vitrine-email-address", autocomplete: "email", inputmode: "email" });
+    this.marketing = el("input", { type: "checkbox", id: "vitrine-marketing" });
+    this.emailFields = el("div", { class: "email-fields", hidden: true },
+      el("label", { for: "vitrine-email-address" }, "Your email address"), this.emailInput,
+      el("div", { class: "consent" }, this.marketing,
+        el("label", { for: "vitrine-marketing" }, "Also send me news and offers from this shop (optional; you can unsubscribe at any time).")));
+    this.emailMe.addEventListener("change", () => {
+      this.emailFields.hidden = !this.emailMe.checked;
+    });
     this.saveButton = el("button", { type: "button", class: "button primary" }, "Keep my choices");
     this.saveButton.addEventListener("click", () => this.keep());
-    this.saveStatus = el("p", { class: "hint", role: "status" });
+    this.saveStatus = el("div", { class: "hint", role: "status" });
     this.saveBox = el("fieldset", { class: "save" },
       el("legend", {}, "Keep this picture?"),
       el("div", { class: "consent" }, this.saveOnDevice,
         el("label", { for: "vitrine-save-device" },
           "Save on this device. The 3 most recent pictures stay in this browser so you can see them next time; they are never sent anywhere, and you can remove them.")),
+      el("div", { class: "consent" }, this.sharePublicly,
+        el("label", { for: "vitrine-share" },
+          "Share publicly. I agree that this picture, labelled AI-generated, is shown in the shop's public gallery after the shop reviews it, " +
+          "including anything it shows about my home (GDPR Art. 6(1)(a) and 9(2)(a)). I'll get a link to remove it at any time.")),
+      el("div", { class: "consent" }, this.emailMe,
+        el("label", { for: "vitrine-email" },
+          "Email me this picture. The shop receives my email address, the picture and the product, to send it and follow up about this product.")),
+      this.emailFields,
       el("div", { class: "actions" }, this.saveButton),
       this.saveStatus);
     this.renderStep = el("section", { class: "step render", "aria-labelledby": "vitrine-render-title", hidden: true },
@@ -518,10 +542,15 @@ class Widget {
     this.renderUrl = URL.createObjectURL(result.blob);
     this.renderImage.src = this.renderUrl;
     this.renderBlob = result.blob;
-    this.saveOnDevice.checked = false;
-    this.saveOnDevice.disabled = false;
+    for (const tick of [this.saveOnDevice, this.sharePublicly, this.emailMe, this.marketing]) {
+      tick.checked = false;
+      tick.disabled = false;
+    }
+    this.emailInput.value = "";
+    this.emailInput.disabled = false;
+    this.emailFields.hidden = true;
     this.saveButton.disabled = false;
-    this.saveStatus.textContent = "";
+    this.saveStatus.replaceChildren();
     this.showStep("render");
     this.status.textContent = onDevice ? "Made on this device: your photo did not leave it." : "";
     this.emit("render", { onDevice, product: this.product.sku });
@@ -530,23 +559,79 @@ class Widget {
     }
   }
 
-  /** Apply the save popup's ticked choices. */
+  /** Apply the save popup's ticked choices, each on its own: one failing leaves the others. */
   async keep() {
     this.clearMessages();
-    if (!this.saveOnDevice.checked) {
-      this.saveStatus.textContent = "Nothing ticked, so nothing was kept.";
+    const choices = [
+      [this.saveOnDevice, () => this.keepOnDevice()],
+      [this.sharePublicly, () => this.share()],
+      [this.emailMe, () => this.email()],
+    ].filter(([tick]) => tick.checked && !tick.disabled);
+    if (!choices.length) {
+      this.saveStatus.replaceChildren("Nothing ticked, so nothing was kept.");
+      return;
+    }
+    if (this.emailMe.checked && !this.emailMe.disabled && !this.emailInput.checkValidity()) {
+      this.showKeepError({ code: "invalid_request" });
+      this.emailInput.focus();
       return;
     }
     this.saveButton.disabled = true;
-    try {
-      await this.recent.save(this.renderBlob, this.product);
-      this.saveOnDevice.disabled = true;
-      this.saveStatus.textContent = "Saved on this device.";
-      this.emit("saved", { onDevice: true });
-    } catch (error) {
-      this.saveButton.disabled = false;
-      this.showStorageError(error);
+    this.saveStatus.replaceChildren();
+    for (const [tick, run] of choices) {
+      try {
+        const line = await run();
+        tick.disabled = true;
+        this.saveStatus.append(line);
+      } catch (error) {
+        if (tick === this.saveOnDevice) this.showStorageError(error);
+        else this.showKeepError(error);
+      }
     }
+    // What is done is done (its tick stays, disabled); whatever is left can still be chosen.
+    this.saveButton.disabled = [this.saveOnDevice, this.sharePublicly, this.emailMe].every((t) => t.disabled);
+    this.saveStatus.scrollIntoView({ block: "nearest" });
+  }
+
+  async keepOnDevice() {
+    await this.recent.save(this.renderBlob, this.product);
+    this.emit("saved", { onDevice: true });
+    return el("p", {}, "Saved on this device.");
+  }
+
+  async share() {
+    const { withdrawUrl } = await shareRender(this.config, this.renderBlob, this.product.sku);
+    const link = el("input", { type: "text", readonly: true, value: withdrawUrl, id: "vitrine-withdraw-link", class: "link-field" });
+    const copy = el("button", { type: "button", class: "button secondary" }, "Copy link");
+    copy.addEventListener("click", async () => {
+      link.select();
+      try {
+        await navigator.clipboard.writeText(withdrawUrl);
+        copy.textContent = "Copied";
+      } catch {
+        copy.textContent = "Select and copy the link";
+      }
+    });
+    this.emit("shared", {});
+    if (this.config.testHooks) window.__vitrineTest.withdrawUrl = withdrawUrl;
+    return el("div", { class: "shared" },
+      el("p", {}, "Shared. The shop will review it before it appears in their gallery. Keep this link: opening it removes your picture at once."),
+      el("label", { for: "vitrine-withdraw-link" }, "Your removal link"), link, copy);
+  }
+
+  async email() {
+    await emailRender(this.config, this.renderBlob, this.product.sku, this.emailInput.value, this.marketing.checked);
+    this.emailInput.disabled = true;
+    this.marketing.disabled = true;
+    this.emit("emailed", {});
+    return el("p", {}, "Sent to the shop, who will email you the picture.");
+  }
+
+  showKeepError(error) {
+    this.error.textContent = KEEP_WORDS[error.code] || KEEP_WORDS.internal;
+    this.error.dataset.code = error.code || "internal";
+    this.error.hidden = false;
+    this.emit("error", { code: this.error.dataset.code });
   }
 
   showStorageError(error) {

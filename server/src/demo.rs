@@ -51,6 +51,9 @@ pub struct DemoConfig {
     pub data_dir: PathBuf,
     /// Where the person check's models are (installed by `cargo xtask demo`).
     pub models_dir: PathBuf,
+    /// The demo retailer's render limits, when not the defaults (the browser tests walk the
+    /// path more often in an hour than a shopper would).
+    pub limits: Option<vitrine_server::storage::Limits>,
 }
 
 /// The demo retailer's name (how a later start finds it again).
@@ -85,7 +88,7 @@ pub async fn run(config: DemoConfig) -> Result<()> {
     ))
     .await
     .context("cannot open the demo database")?;
-    let publishable_key = seed_demo_retailer(&storage, &shop_origin).await?;
+    let publishable_key = seed_demo_retailer(&storage, &shop_origin, config.limits).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let rate_limiter = RateLimiter::start(
         &storage,
@@ -139,7 +142,11 @@ pub async fn run(config: DemoConfig) -> Result<()> {
 
 /// Finds or creates the demo retailer, makes sure it allows `shop_origin`, and returns a live
 /// publishable key of it.
-pub async fn seed_demo_retailer(storage: &Storage, shop_origin: &str) -> Result<String> {
+pub async fn seed_demo_retailer(
+    storage: &Storage,
+    shop_origin: &str,
+    limits: Option<vitrine_server::storage::Limits>,
+) -> Result<String> {
     let now = SystemClock.now();
     let existing = storage
         .list_retailers()
@@ -164,6 +171,9 @@ pub async fn seed_demo_retailer(storage: &Storage, shop_origin: &str) -> Result<
         .into_iter()
         .find(|k| k.revoked_at.is_none());
     demo_products::seed(storage, retailer).await?;
+    if let Some(limits) = limits {
+        storage.set_limits(retailer, limits).await?;
+    }
     Ok(match live {
         Some(key) => key.key,
         None => storage.add_publishable_key(retailer, now).await?,

@@ -56,6 +56,12 @@ enum Command {
         /// Where the person check's models are (default: `<assets-dir>/target/models`).
         #[arg(long)]
         models_dir: Option<PathBuf>,
+        /// The demo retailer's renders per visitor per hour (default: the standard 10).
+        #[arg(long)]
+        renders_per_hour: Option<i64>,
+        /// The demo retailer's renders per visitor per day (default: the standard 20).
+        #[arg(long)]
+        renders_per_day: Option<i64>,
     },
 }
 
@@ -86,6 +92,8 @@ async fn main() -> Result<()> {
             assets_dir,
             data_dir,
             models_dir,
+            renders_per_hour,
+            renders_per_day,
         } => {
             tracing_subscriber::fmt()
                 .with_env_filter(
@@ -112,6 +120,13 @@ async fn main() -> Result<()> {
                 assets_dir,
                 data_dir,
                 models_dir,
+                limits: (renders_per_hour.is_some() || renders_per_day.is_some()).then(|| {
+                    let standard = vitrine_server::storage::Limits::default();
+                    vitrine_server::storage::Limits {
+                        per_hour: renders_per_hour.unwrap_or(standard.per_hour),
+                        per_day: renders_per_day.unwrap_or(standard.per_day),
+                    }
+                }),
             })
             .await
         }

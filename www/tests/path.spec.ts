@@ -303,3 +303,44 @@ test("a full disk: the browser refuses the save and the shopper is told, in word
   await shot(page, "5-storage-full");
   expect(await savedRecords(page)).toEqual([]);
 });
+
+test("share publicly and email me: own ticks, none pre-ticked; the link removes the shared render; the lead's opt-in is off unless ticked", async ({ page, request }) => {
+  await toPlacement(page, "ia__gps_DSCN0010.jpg");
+  await page.getByRole("button", { name: "Show it in my room" }).click();
+  await renderResult(page);
+  const share = page.getByRole("checkbox", { name: /Share publicly/ });
+  const email = page.getByRole("checkbox", { name: /Email me this picture/ });
+  await expect(share).not.toBeChecked();
+  await expect(email).not.toBeChecked();
+  await expect(page.getByLabel("Your email address")).toBeHidden();
+  await share.check();
+  await email.check();
+  const offers = page.getByRole("checkbox", { name: /news and offers/ });
+  await expect(offers).not.toBeChecked();
+  await page.getByLabel("Your email address").fill("shopper@example.com");
+  const leadRequest = page.waitForRequest("**/leads");
+  const leadResponse = page.waitForResponse("**/leads");
+  await page.getByRole("button", { name: "Keep my choices" }).click();
+  await expect(page.getByText("Sent to the shop, who will email you the picture.")).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByText(/Shared\. The shop will review it/)).toBeVisible();
+  await shot(page, "5-shared-and-emailed");
+
+  // The lead: the address as typed, the opt-in off because it was not ticked, stored so.
+  const sent = JSON.parse((await leadRequest).postData() ?? "{}");
+  expect({ email: sent.email, product: sent.product, marketing_opt_in: sent.marketing_opt_in })
+    .toEqual({ email: "shopper@example.com", product: "OAK-PLANK-190", marketing_opt_in: false });
+  const stored = await (await leadResponse).json();
+  expect((await leadResponse).status()).toBe(201);
+  expect(stored.marketing_opt_in).toBe(false);
+
+  // The withdrawal link, shown to copy, removes the shared render at once, without an account.
+  const link = page.getByLabel("Your removal link");
+  const withdrawUrl = await link.inputValue();
+  expect(withdrawUrl).toMatch(new RegExp(`^${WIDGET_ORIGIN}/v1/gallery/withdraw/[A-Za-z0-9]{43}$`));
+  const first = await request.get(withdrawUrl);
+  expect(first.status()).toBe(200);
+  expect(await first.text()).toContain("Your picture has been removed");
+  const again = await request.get(withdrawUrl);
+  expect(again.status()).toBe(404);
+  expect(await again.text()).toContain("no longer in the gallery");
+});

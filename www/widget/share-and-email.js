@@ -1,0 +1,52 @@
+// "Share publicly" and "Email me this render" (step 5): the two choices of the save popup that
+// reach the server. Each is its own explicit tick; neither is pre-ticked. The server checks the
+// render again (photo core, person check), stores a shared render pending the shop's review, and
+// stores an email request as a lead for the shop.
+
+import { RenderError } from "./render-client.js";
+
+export const KEEP_WORDS = {
+  invalid_request: "Please check the email address.",
+  person_detected: "This picture seems to show a person, so it can't be shared or sent.",
+  network: "We couldn't reach the shop's service. Check your connection and try again.",
+  offline: "You seem to be offline. Check your connection and try again.",
+  internal: "Something went wrong. Please try again.",
+};
+
+function apiUrl(config, path) {
+  return new URL(`v1/widget/${encodeURIComponent(config.key)}/${path}`, config.base);
+}
+
+async function send(url, init) {
+  let response;
+  try {
+    response = await fetch(url, { ...init, credentials: "omit" });
+  } catch {
+    throw new RenderError(navigator.onLine === false ? "offline" : "network", "network error");
+  }
+  const body = await response.json().catch(() => null);
+  if (!response.ok) {
+    throw new RenderError((body && body.error && body.error.code) || "internal", `HTTP ${response.status}`);
+  }
+  return body;
+}
+
+/** Share the render to the shop's gallery; resolves to the absolute withdrawal link. */
+export async function shareRender(config, blob, sku) {
+  const url = apiUrl(config, "gallery");
+  url.searchParams.set("product", sku);
+  const body = await send(url, { method: "POST", headers: { "Content-Type": "image/jpeg" }, body: blob });
+  return { id: body.id, withdrawUrl: new URL(body.withdraw_path, config.base).href };
+}
+
+/** Ask for the render by email: a lead for the shop, with the marketing opt-in as ticked. */
+export async function emailRender(config, blob, sku, email, marketingOptIn) {
+  const bytes = new Uint8Array(await blob.arrayBuffer());
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return send(apiUrl(config, "leads"), {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email, product: sku, marketing_opt_in: marketingOptIn === true, render: btoa(binary) }),
+  });
+}
