@@ -11,7 +11,7 @@ use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 
 use crate::clock::{Clock, SystemClock};
-use crate::storage::{BackendChoice, Limits, Product, RetailerId, Storage, Surface};
+use crate::storage::{BackendChoice, GalleryStatus, Limits, Product, RetailerId, Storage, Surface};
 
 /// What `admin` can do.
 #[derive(Debug, Subcommand)]
@@ -31,6 +31,65 @@ pub enum AdminCommand {
     /// Products the built-in compositor can render: add (or replace), list, remove.
     #[command(subcommand)]
     Product(ProductCommand),
+    /// Renders shoppers shared: list, export one, approve, reject, remove.
+    #[command(subcommand)]
+    Gallery(GalleryCommand),
+    /// Shoppers who asked for a render by email: list, export one's render.
+    #[command(subcommand)]
+    Lead(LeadCommand),
+}
+
+/// Gallery commands (the retailer's review until the dashboard exists).
+#[derive(Debug, Subcommand)]
+pub enum GalleryCommand {
+    /// Lists the retailer's shared renders, newest first.
+    List {
+        /// The retailer's id.
+        retailer: i64,
+        /// Only `pending`, `approved` or `rejected` ones.
+        #[arg(long)]
+        status: Option<String>,
+    },
+    /// Writes one shared render (a JPEG) to a file, to look at before reviewing it.
+    Export {
+        /// The retailer's id.
+        retailer: i64,
+        /// The item's id.
+        item: i64,
+        /// Where to write it.
+        out: std::path::PathBuf,
+    },
+    /// Approves a shared render for the public gallery.
+    Approve {
+        /// The retailer's id.
+        retailer: i64,
+        /// The item's id.
+        item: i64,
+    },
+    /// Rejects a shared render (it is never shown; the shopper's link still deletes it).
+    Reject {
+        /// The retailer's id.
+        retailer: i64,
+        /// The item's id.
+        item: i64,
+    },
+    /// Deletes a shared render.
+    Remove {
+        /// The retailer's id.
+        retailer: i64,
+        /// The item's id.
+        item: i64,
+    },
+}
+
+/// Lead commands.
+#[derive(Debug, Subcommand)]
+pub enum LeadCommand {
+    /// Lists the retailer's leads, newest first: email, product, marketing opt-in.
+    List {
+        /// The retailer's id.
+        retailer: i64,
+    },
 }
 
 /// Product commands.
@@ -276,6 +335,8 @@ pub async fn run(storage: &Storage, command: AdminCommand) -> Result<String> {
             }
         },
         AdminCommand::Product(command) => product(storage, command, now).await?,
+        AdminCommand::Gallery(command) => gallery(storage, command, now).await?,
+        AdminCommand::Lead(command) => lead(storage, command).await?,
     };
     Ok(out)
 }
@@ -341,6 +402,89 @@ async fn product(storage: &Storage, command: ProductCommand, now: i64) -> Result
                 bail!("retailer {retailer} has no product {sku}");
             }
             format!("removed {sku}\n")
+        }
+    })
+}
+
+async fn gallery(storage: &Storage, command: GalleryCommand, now: i64) -> Result<String> {
+    let review = |retailer: i64, item: i64, status: GalleryStatus| async move {
+        let id = existing(storage, retailer).await?;
+        if !storage.review_gallery_item(id, item, status, now).await? {
+            bail!("retailer {retailer} has no shared render {item}");
+        }
+        Ok::<_, anyhow::Error>(format!("{item} {}\n", status.as_str()))
+    };
+    Ok(match command {
+        GalleryCommand::List { retailer, status } => {
+            let id = existing(storage, retailer).await?;
+            let status = status
+                .map(|s| {
+                    GalleryStatus::parse(s.trim())
+                        .with_context(|| format!("{s:?} is not pending, approved or rejected"))
+                })
+                .transpose()?;
+            let mut out = String::from("id	status	shared at	bytes	product\n");
+            for item in storage.gallery_items(id, status).await? {
+                let _ = writeln!(
+                    out,
+                    "{}\t{}\t{}\t{}\t{}",
+                    item.id,
+                    item.status.as_str(),
+                    item.created_at,
+                    item.render.len(),
+                    item.product
+                );
+            }
+            out
+        }
+        GalleryCommand::Export {
+            retailer,
+            item,
+            out,
+        } => {
+            let id = existing(storage, retailer).await?;
+            let found = storage
+                .gallery_items(id, None)
+                .await?
+                .into_iter()
+                .find(|i| i.id == item)
+                .with_context(|| format!("retailer {retailer} has no shared render {item}"))?;
+            std::fs::write(&out, &found.render)
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            format!("{}\n", out.display())
+        }
+        GalleryCommand::Approve { retailer, item } => {
+            review(retailer, item, GalleryStatus::Approved).await?
+        }
+        GalleryCommand::Reject { retailer, item } => {
+            review(retailer, item, GalleryStatus::Rejected).await?
+        }
+        GalleryCommand::Remove { retailer, item } => {
+            let id = existing(storage, retailer).await?;
+            if !storage.remove_gallery_item(id, item).await? {
+                bail!("retailer {retailer} has no shared render {item}");
+            }
+            format!("removed {item}\n")
+        }
+    })
+}
+
+async fn lead(storage: &Storage, command: LeadCommand) -> Result<String> {
+    Ok(match command {
+        LeadCommand::List { retailer } => {
+            let id = existing(storage, retailer).await?;
+            let mut out = String::from("asked at\tmarketing opt-in\tproduct\temail\n");
+            for lead in storage.leads(id).await? {
+                let _ = writeln!(
+                    out,
+                    "{}\t{}\t{}\t{}",
+                    lead.created_at,
+                    if lead.marketing_opt_in { "yes" } else { "no" },
+                    lead.product,
+                    lead.email
+                );
+            }
+            out
         }
     })
 }

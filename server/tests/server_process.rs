@@ -324,6 +324,73 @@ async fn a_render_leaves_nothing_on_disk_or_in_the_logs() {
         log.lines().all(|line| line.len() < 600),
         "a log line is suspiciously long:\n{log}"
     );
+
+    // Only what the shopper explicitly keeps is stored: a shared render and a lead. Neither the
+    // email address nor the withdrawal token reaches the logs; the token not even the database.
+    let shared: serde_json::Value = client
+        .post(server.url(&format!("/v1/widget/{key}/gallery?product=OAK-190")))
+        .header("origin", SHOP)
+        .header("content-type", "image/jpeg")
+        .body(rendered.clone())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let withdraw_path = shared["withdraw_path"].as_str().unwrap().to_owned();
+    let token = withdraw_path.rsplit('/').next().unwrap().to_owned();
+    use base64::Engine as _;
+    let lead = client
+        .post(server.url(&format!("/v1/widget/{key}/leads")))
+        .header("origin", SHOP)
+        .json(&serde_json::json!({
+            "email": "leaks.never@example.com",
+            "product": "OAK-190",
+            "render": base64::engine::general_purpose::STANDARD.encode(&rendered),
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(lead.status(), 201);
+    let listed = admin(&env, &["gallery", "list", &id, "--status", "pending"]);
+    let item = listed
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split('\t')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(
+        listed.contains("pending\t") && listed.contains("OAK-190"),
+        "{listed}"
+    );
+    assert_eq!(
+        admin(&env, &["gallery", "approve", &id, &item]),
+        format!("{item} approved")
+    );
+    let leads = admin(&env, &["lead", "list", &id]);
+    assert!(
+        leads.contains("no\tOAK-190\tleaks.never@example.com"),
+        "{leads}"
+    );
+    let log = server.log_lines().join("\n");
+    assert!(!log.contains("leaks.never"), "the email is in the log");
+    assert!(!log.contains(&token), "the withdrawal token is in the log");
+    let mut database = Vec::new();
+    for name in ["vitrine.db", "vitrine.db-wal"] {
+        if let Ok(bytes) = std::fs::read(dir.path().join(name)) {
+            database.extend(bytes);
+        }
+    }
+    assert!(
+        !database.windows(token.len()).any(|w| w == token.as_bytes()),
+        "the withdrawal token is stored"
+    );
+    let withdrawn = client.get(server.url(&withdraw_path)).send().await.unwrap();
+    assert_eq!(withdrawn.status(), 200);
+    assert_eq!(admin(&env, &["gallery", "list", &id]).lines().count(), 1);
 }
 
 #[test]
