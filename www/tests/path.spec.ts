@@ -97,9 +97,11 @@ async function renderResult(page: Page) {
   return Buffer.from(bytes);
 }
 
-test("a GPS photo placed and rendered on the server: the wire carries no metadata, the render is labelled AI-generated", async ({ page }) => {
+test("a GPS photo placed and rendered on the server: the wire carries no metadata, the render is labelled AI-generated", async ({ page, context }) => {
   const uploads: { url: string; body: Buffer | null }[] = [];
+  const everyRequest: string[] = [];
   page.on("request", (r) => r.url().includes("/renders?") && uploads.push({ url: r.url(), body: r.postDataBuffer() }));
+  context.on("request", (r) => everyRequest.push(r.url()));
   const cleaned = await toPlacement(page, "ia__gps_DSCN0010.jpg");
   await shot(page, "3-placement");
 
@@ -144,6 +146,11 @@ test("a GPS photo placed and rendered on the server: the wire carries no metadat
   const tags = exiftool(render, "render.jpg");
   expect(tags["XMP-iptcExt:DigitalSourceType"]).toBe("http://cv.iptc.org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmicMedia");
   expect(metadataTags(tags).filter((t) => !t.startsWith("XMP-x:") && !t.startsWith("XMP-iptcExt:"))).toEqual([]);
+  // Nothing went anywhere but the shop's page and our server (the worker included), and no
+  // cookie was set.
+  const elsewhere = everyRequest.filter((u) => !/^(blob|data):/.test(u) && !u.startsWith(SHOP_ORIGIN) && !u.startsWith(WIDGET_ORIGIN));
+  expect(elsewhere).toEqual([]);
+  expect(await context.cookies()).toEqual([]);
 });
 
 test("render on this device: the photo never leaves it, the render is counted and labelled", async ({ page }) => {
