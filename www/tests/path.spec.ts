@@ -2,6 +2,7 @@
 // server (SQLite, built-in compositor, the real person check). Screenshots of each step are kept
 // in test-results/ as artefacts.
 import { test, expect, type Page } from "@playwright/test";
+import { readFileSync } from "node:fs";
 import { acceptNotice, exiftool, fixture, hasExif, lastCleaned, metadataTags, openWidget, SHOP_ORIGIN, WIDGET_ORIGIN } from "./helpers";
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -350,4 +351,22 @@ test("share publicly and email me: own ticks, none pre-ticked; the link removes 
   const again = await request.get(withdrawUrl);
   expect(again.status()).toBe(404);
   expect(await again.text()).toContain("no longer in the gallery");
+});
+
+test("a photo dropped on the panel is cleaned like a chosen one; the camera button asks for the rear camera", async ({ page }) => {
+  await openWidget(page);
+  await expect(page.locator("input[data-vitrine-input=camera]")).toHaveAttribute("capture", "environment");
+  const bytes = Array.from(readFileSync(fixture("ia__gps_DSCN0010.jpg")));
+  const dataTransfer = await page.evaluateHandle((data) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([new Uint8Array(data)], "room.jpg", { type: "image/jpeg" }));
+    return transfer;
+  }, bytes);
+  const panel = page.locator(".panel");
+  await panel.dispatchEvent("dragover", { dataTransfer });
+  await panel.dispatchEvent("drop", { dataTransfer });
+  const cleaned = await lastCleaned(page);
+  expect(cleaned.removed).toContain("GPS location");
+  expect(hasExif(cleaned.bytes)).toBe(false);
+  await expect(page.getByRole("button", { name: "Next: place it" })).toBeVisible();
 });
