@@ -9,14 +9,38 @@ use vitrine_core::photo::{self, CleanOptions, ImageFormat, Limits, sniff::Detect
 pub type Body = fn(&[u8]);
 
 /// Targets by name, as the corpus directories are named.
-pub const TARGETS: [(&str, Body); 6] = [
+pub const TARGETS: [(&str, Body); 7] = [
     ("sniff", sniff),
     ("jpeg", jpeg),
     ("png", png),
     ("webp", webp),
     ("exif_orientation", exif_orientation),
     ("clean", clean),
+    ("consent_flag", consent_flag),
 ];
+
+/// The consent flag as localStorage returns it (any script on the retailer's page can write it):
+/// whatever counts as valid has not expired, was accepted at most 7 days before it expires, and a
+/// flag we write counts exactly until its expiry.
+pub fn consent_flag(data: &[u8]) {
+    use vitrine_core::consent::{self, CONSENT_LIFETIME_MS, ConsentState};
+    let now = data
+        .get(..8)
+        .and_then(|b| b.try_into().ok())
+        .map(u64::from_le_bytes)
+        .unwrap_or(0);
+    let text = String::from_utf8_lossy(data.get(8..).unwrap_or_default());
+    if let ConsentState::Valid { expires_at } = consent::state(Some(&text), now) {
+        assert!(expires_at > now);
+        assert!(expires_at - CONSENT_LIFETIME_MS <= now.saturating_add(10 * 60 * 1000));
+    }
+    let ours = consent::accept(now).to_storage_value();
+    let until = now.saturating_add(CONSENT_LIFETIME_MS);
+    if until > now {
+        assert!(consent::state(Some(&ours), now).is_valid());
+        assert!(!consent::state(Some(&ours), until).is_valid());
+    }
+}
 
 /// Sniffing never fails to answer, and agrees with itself.
 pub fn sniff(data: &[u8]) {

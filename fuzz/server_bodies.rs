@@ -16,12 +16,43 @@ use vitrine_server::origins::{AllowedOrigin, Origin, is_allowed};
 pub type Body = fn(&[u8]);
 
 /// Each target's name (its corpus folder) and body.
-pub const TARGETS: [(&str, Body); 4] = [
+pub const TARGETS: [(&str, Body); 5] = [
     ("origin_header", origin_header),
     ("forwarded_for", forwarded_for),
     ("api_keys", api_keys),
     ("render_placement", render_placement),
+    ("lead_email", lead_email),
 ];
+
+/// The lead's email address and the other short widget inputs (session id, withdrawal token):
+/// an accepted address is at most 254 characters, has a dot in its domain, holds no whitespace or
+/// control character, and is accepted again unchanged; a session id or token accepted has its
+/// exact shape.
+pub fn lead_email(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    if let Ok(email) = vitrine_server::api::leads::valid_email(&text) {
+        assert!(email.chars().count() <= 254);
+        assert!(!email.chars().any(|c| c.is_whitespace() || c.is_control()));
+        let (_, domain) = email.rsplit_once('@').expect("an @");
+        assert!(domain.contains('.'));
+        assert_eq!(
+            vitrine_server::api::leads::valid_email(&email)
+                .ok()
+                .as_deref(),
+            Some(email.as_str())
+        );
+    }
+    if vitrine_server::api::render::valid_session(Some(&text)).is_ok() {
+        assert_eq!(text.len(), 32);
+        assert!(
+            text.bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        );
+    }
+    if vitrine_server::keys::is_withdrawal_token(&text) {
+        assert_eq!(text.len(), 43);
+    }
+}
 
 /// The render request's `corners` and `size` (split at the first newline): whatever parses has
 /// finite corners within −1…2 and sizes within 0.1…100 m, and turning it into pixels and
