@@ -627,45 +627,39 @@ class Widget {
     return el("p", {}, "Sent to the shop, who will email you the picture.");
   }
 
-  showKeepError(error) {
-    this.error.textContent = KEEP_WORDS[error.code] || KEEP_WORDS.internal;
-    this.error.dataset.code = error.code || "internal";
+  /** Show one problem: its words, its stable code (for tests and the page's `error` event). */
+  showProblem(code, words, error) {
+    this.status.textContent = "";
+    this.error.textContent = words;
+    this.error.dataset.code = code;
     this.error.hidden = false;
-    this.emit("error", { code: this.error.dataset.code });
+    this.error.scrollIntoView({ block: "nearest" });
+    this.emit("error", { code });
+    if (this.config.testHooks) window.__vitrineTest.errors.push({ code, message: error && error.message });
+  }
+
+  showKeepError(error) {
+    this.showProblem(error.code || "internal", KEEP_WORDS[error.code] || KEEP_WORDS.internal, error);
   }
 
   showStorageError(error) {
-    this.error.textContent = STORAGE_WORDS[error.code] || STORAGE_WORDS.storage_unavailable;
-    this.error.dataset.code = STORAGE_WORDS[error.code] ? error.code : "storage_unavailable";
-    this.error.hidden = false;
-    this.emit("error", { code: this.error.dataset.code });
-    if (this.config.testHooks) window.__vitrineTest.errors.push({ code: error.code, message: error.message });
+    const code = STORAGE_WORDS[error.code] ? error.code : "storage_unavailable";
+    this.showProblem(code, STORAGE_WORDS[code], error);
   }
 
   showRenderError(error) {
-    this.status.textContent = "";
     // The placement editor's own message says which field is wrong; the rest are by code.
-    this.error.textContent = error.code === "bad_placement" && error.message?.startsWith("Please")
-      ? error.message
-      : wordsFor(error);
-    this.error.dataset.code = error.code;
-    this.error.hidden = false;
+    const words = error.code === "bad_placement" && error.message?.startsWith("Please") ? error.message : wordsFor(error);
+    this.showProblem(error.code, words, error);
     this.retryButton.hidden = !RETRYABLE.has(error.code) || this.step !== "place";
-    this.error.scrollIntoView({ block: "nearest" });
-    this.emit("error", { code: error.code });
-    if (this.config.testHooks) window.__vitrineTest.errors.push({ code: error.code, message: error.message });
   }
 
   showError(error) {
     this.panel.classList.remove("busy");
-    this.status.textContent = "";
     const named = error.code === "unsupported_format" && error.detected && error.detected !== "Unrecognised";
-    this.error.textContent = named
+    const words = named
       ? `That file is ${/^[AEIOU]/.test(error.detected) ? "an" : "a"} ${error.detected} file, not a photo we can use. ` + ERROR_WORDS.unsupported_format.replace(/^That file isn't a photo we can use\. /, "")
       : ERROR_WORDS[error.code] || ERROR_WORDS.internal;
-    this.error.dataset.code = error.code;
-    this.error.hidden = false;
-    this.emit("error", { code: error.code });
-    if (this.config.testHooks) window.__vitrineTest.errors.push({ code: error.code, message: error.message });
+    this.showProblem(error.code, words, error);
   }
 }

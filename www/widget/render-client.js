@@ -56,7 +56,7 @@ export function newSessionId() {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-function apiUrl(config, path) {
+export function apiUrl(config, path) {
   return new URL(`v1/widget/${encodeURIComponent(config.key)}/${path}`, config.base);
 }
 
@@ -118,11 +118,11 @@ export function renderOnServer(config, { bytes, mime, product, placement, sessio
   });
 }
 
-/** What the widget needs about the product (surface, tile size, whether it renders on device). */
-export async function fetchProduct(config, sku) {
+/** A JSON request to our API: resolves to the body, or rejects with a coded RenderError. */
+export async function requestJson(url, init = {}) {
   let response;
   try {
-    response = await fetch(apiUrl(config, `products/${encodeURIComponent(sku)}`), { credentials: "omit" });
+    response = await fetch(url, { ...init, credentials: "omit" });
   } catch {
     throw new RenderError(navigator.onLine === false ? "offline" : "network", "network error");
   }
@@ -131,6 +131,11 @@ export async function fetchProduct(config, sku) {
     throw new RenderError((body && body.error && body.error.code) || "internal", `HTTP ${response.status}`);
   }
   return body;
+}
+
+/** What the widget needs about the product (surface, tile size, whether it renders on device). */
+export function fetchProduct(config, sku) {
+  return requestJson(apiUrl(config, `products/${encodeURIComponent(sku)}`));
 }
 
 /**

@@ -3,7 +3,7 @@
 // render again (photo core, person check), stores a shared render pending the shop's review, and
 // stores an email request as a lead for the shop.
 
-import { RenderError } from "./render-client.js";
+import { apiUrl, requestJson } from "./render-client.js";
 
 export const KEEP_WORDS = {
   invalid_request: "Please check the email address.",
@@ -13,29 +13,11 @@ export const KEEP_WORDS = {
   internal: "Something went wrong. Please try again.",
 };
 
-function apiUrl(config, path) {
-  return new URL(`v1/widget/${encodeURIComponent(config.key)}/${path}`, config.base);
-}
-
-async function send(url, init) {
-  let response;
-  try {
-    response = await fetch(url, { ...init, credentials: "omit" });
-  } catch {
-    throw new RenderError(navigator.onLine === false ? "offline" : "network", "network error");
-  }
-  const body = await response.json().catch(() => null);
-  if (!response.ok) {
-    throw new RenderError((body && body.error && body.error.code) || "internal", `HTTP ${response.status}`);
-  }
-  return body;
-}
-
 /** Share the render to the shop's gallery; resolves to the absolute withdrawal link. */
 export async function shareRender(config, blob, sku) {
   const url = apiUrl(config, "gallery");
   url.searchParams.set("product", sku);
-  const body = await send(url, { method: "POST", headers: { "Content-Type": "image/jpeg" }, body: blob });
+  const body = await requestJson(url, { method: "POST", headers: { "Content-Type": "image/jpeg" }, body: blob });
   return { id: body.id, withdrawUrl: new URL(body.withdraw_path, config.base).href };
 }
 
@@ -44,7 +26,7 @@ export async function emailRender(config, blob, sku, email, marketingOptIn) {
   const bytes = new Uint8Array(await blob.arrayBuffer());
   let binary = "";
   for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return send(apiUrl(config, "leads"), {
+  return requestJson(apiUrl(config, "leads"), {
     method: "POST",
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ email, product: sku, marketing_opt_in: marketingOptIn === true, render: btoa(binary) }),

@@ -9,7 +9,7 @@ use std::process::Command;
 
 use anyhow::{Result, bail};
 
-use crate::registry_files::{self, hash_matches};
+use crate::registry_files::hash_matches;
 use crate::run::{cmd, step};
 
 const TFLITE: &str = "target/models/pose_detection.tflite";
@@ -30,7 +30,7 @@ const CONVERTER_PACKAGES: &[&str] = &[
 /// Google's own interpreter, only for the reference outputs the tests compare against.
 const REFERENCE_PACKAGES: &[&str] = &["ai-edge-litert==2.3.0"];
 
-/// Rewrite the TFLite file (installed by [`registry_files::models`]) to ONNX, unless done.
+/// Rewrite the TFLite file (installed by [`crate::registry_files::models`]) to ONNX, unless done.
 pub fn rewrite(root: &Path) -> Result<()> {
     let onnx = root.join(ONNX);
     if hash_matches(&onnx, ONNX_SHA256) {
@@ -52,12 +52,12 @@ pub fn rewrite(root: &Path) -> Result<()> {
     Ok(())
 }
 
-/// LiteRT's outputs for the original model on fixed inputs, for the equivalence test.
+/// LiteRT's outputs for the original model on fixed inputs, for the equivalence test. Run after
+/// [`crate::registry_files::models`], which installs the TFLite file (`install::everything` does).
 pub fn reference_outputs(root: &Path) -> Result<()> {
     if root.join(REFERENCE).join("index.json").exists() {
         return Ok(());
     }
-    registry_files::models(root)?;
     step("computing the person detector's reference outputs with LiteRT (once)");
     let mut packages = CONVERTER_PACKAGES.to_vec();
     packages.extend_from_slice(REFERENCE_PACKAGES);

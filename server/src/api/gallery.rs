@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::error::{ApiError, ErrorBody};
-use crate::api::widget::valid_product;
+use crate::api::widget::{require_product, valid_product};
 use crate::app::{Shared, declared_length};
 use crate::keys::{is_withdrawal_token, withdrawal_token};
 use crate::widget_guard::WidgetCaller;
@@ -75,14 +75,7 @@ pub async fn share(
 ) -> Result<(StatusCode, Json<SharedRender>), ApiError> {
     let Query(query) = query.map_err(|e| ApiError::InvalidRequest(e.body_text()))?;
     let product = valid_product(&query.product)?;
-    if state
-        .storage
-        .product(caller.retailer, product)
-        .await?
-        .is_none()
-    {
-        return Err(ApiError::UnknownProduct);
-    }
+    require_product(&state, caller.retailer, product).await?;
     let limit = state.max_body_bytes;
     if declared_length(&headers).is_some_and(|length| length > limit as u64) {
         return Err(ApiError::TooLarge { limit_bytes: limit });

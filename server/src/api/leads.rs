@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::api::error::{ApiError, ErrorBody};
-use crate::api::widget::valid_product;
+use crate::api::widget::{require_product, valid_product};
 use crate::app::{Shared, declared_length};
 use crate::storage::Lead;
 use crate::widget_guard::WidgetCaller;
@@ -121,14 +121,7 @@ pub async fn create(
         })?;
     let email = valid_email(&request.email)?;
     let product = valid_product(&request.product)?.to_owned();
-    if state
-        .storage
-        .product(caller.retailer, &product)
-        .await?
-        .is_none()
-    {
-        return Err(ApiError::UnknownProduct);
-    }
+    require_product(&state, caller.retailer, &product).await?;
     let upload = base64::engine::general_purpose::STANDARD
         .decode(request.render.as_bytes())
         .map_err(|_| ApiError::InvalidRequest("`render` is not base64".to_owned()))?;

@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 use crate::api::error::{ApiError, ErrorBody};
 use crate::api::json_body::JsonBody;
 use crate::app::Shared;
-use crate::storage::BackendChoice;
+use crate::storage::{BackendChoice, RetailerId};
 use crate::widget_guard::WidgetCaller;
 
 /// Longest product identifier accepted (retailers' SKUs are far shorter).
@@ -159,18 +159,18 @@ pub async fn product(
     Path((_key, sku)): Path<(String, String)>,
 ) -> Result<Json<ProductInfo>, ApiError> {
     let sku = valid_product(&sku)?;
+    // The render service's cached product: no texture blob read per request.
     let product = state
-        .storage
-        .product(caller.retailer, sku)
-        .await?
-        .ok_or(ApiError::UnknownProduct)?;
+        .render
+        .product(&state.storage, caller.retailer, sku)
+        .await?;
     let backend = state.storage.render_backend(caller.retailer).await?;
     Ok(Json(ProductInfo {
-        sku: product.sku,
-        name: product.name,
+        sku: product.sku.clone(),
+        name: product.name.clone(),
         surface: product.surface.as_str().to_owned(),
-        tile_width_mm: product.tile_width_mm,
-        tile_height_mm: product.tile_height_mm,
+        tile_width_mm: product.tile_mm.0,
+        tile_height_mm: product.tile_mm.1,
         renders_on_device: backend == BackendChoice::Builtin,
     }))
 }
@@ -204,13 +204,10 @@ pub async fn product_texture(
         .product(caller.retailer, sku)
         .await?
         .ok_or(ApiError::UnknownProduct)?;
-    let mime = if product.texture.starts_with(b"\x89PNG") {
-        "image/png"
-    } else if product.texture.starts_with(&[0xFF, 0xD8]) {
-        "image/jpeg"
-    } else {
-        "application/octet-stream"
-    };
+    // The photo core's sniffer (textures are PNG, JPEG or WebP, checked when they were added).
+    let mime = vitrine_core::photo::sniff::sniff(&product.texture)
+        .map(|format| format.mime_type())
+        .unwrap_or("application/octet-stream");
     let mut response = (StatusCode::OK, product.texture).into_response();
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static(mime));
@@ -220,6 +217,19 @@ pub async fn product_texture(
         HeaderValue::from_static("private, max-age=600"),
     );
     Ok(response)
+}
+
+/// Refuses with `unknown_product` unless the retailer has a product `sku` (a cheap lookup: the
+/// texture is not read).
+pub async fn require_product(
+    state: &Shared,
+    retailer: RetailerId,
+    sku: &str,
+) -> Result<(), ApiError> {
+    match state.storage.product_updated_at(retailer, sku).await? {
+        Some(_) => Ok(()),
+        None => Err(ApiError::UnknownProduct),
+    }
 }
 
 /// A product identifier: 1–128 characters, no control characters.

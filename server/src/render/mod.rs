@@ -185,6 +185,14 @@ impl RenderService {
         }
     }
 
+    /// One of the `render_concurrency` slots, held while a photo is decoded and checked.
+    async fn permit(&self) -> Result<tokio::sync::SemaphorePermit<'_>, RenderError> {
+        self.permits
+            .acquire()
+            .await
+            .map_err(|e| RenderError::Internal(e.to_string()))
+    }
+
     /// The retailer's product, ready to render.
     pub async fn product(
         &self,
@@ -209,11 +217,7 @@ impl RenderService {
                 choice.as_str()
             )))
         })?;
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|e| RenderError::Internal(e.to_string()))?;
+        let _permit = self.permit().await?;
         let gate = self.person_gate.clone();
         let clean = self.clean;
         let (photo, photo_bytes) = blocking(move || prepare(&upload, &clean, &gate)).await??;
@@ -254,11 +258,7 @@ impl RenderService {
                 DigitalSourceType::TrainedAlgorithmicMedia
             }
         };
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|e| RenderError::Internal(e.to_string()))?;
+        let _permit = self.permit().await?;
         let gate = self.person_gate.clone();
         let clean = self.clean;
         blocking(move || {
