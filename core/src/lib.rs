@@ -10,6 +10,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod ai_label;
+pub mod analytics;
 pub mod compositor;
 pub mod consent;
 pub mod photo;
