@@ -29,6 +29,26 @@ export interface VitrineEvents {
   error: { code: string };
 }
 
+/**
+ * The shop's own events for `Vitrine.track`. The schema is fixed: a field not listed here, a
+ * string over its limit, or anything that looks like an email, phone number, payment card number
+ * or full IP address makes the event be dropped in the browser (the console says which field).
+ */
+export interface VitrineTrackEvents {
+  /** A page of the shop; `page` is the shop's own name for it (e.g. `category/rugs`), ≤ 100 characters. Never a URL with query. */
+  page_view: { page?: string };
+  /** A product page; `product` is the SKU (≤ 128 characters). */
+  product_view: { product: string };
+  /** A search; `term` ≤ 100 characters. */
+  search: { term: string };
+  /** A product clicked in a list, at an optional position (0–10000). */
+  item_click: { product: string; position?: number };
+  /** A product added to the cart (quantity 1–10000). */
+  add_to_cart: { product: string; quantity?: number };
+  /** An order: its value and ISO 4217 currency. Never an order id. */
+  purchase: { value: number; currency: string };
+}
+
 export interface Vitrine {
   /** Open the widget (loads it on first use). */
   open(): Promise<unknown>;
@@ -36,8 +56,15 @@ export interface Vitrine {
   close(): void;
   /** Switch the product shown, by SKU, with an optional display name. */
   setProduct(sku: string, name?: string): void;
-  /** The shop's signed-in user id, or null when signed out. Kept in memory; hashed before it leaves. */
+  /** The shop's signed-in user id, or null when signed out. Kept in memory; sent only with consent, hashed in the browser under this shop's salt. */
   setUser(id: string | null): void;
+  /**
+   * The shopper's answer to the shop's consent banner for analytics. Until `true` (and whenever
+   * Global Privacy Control is on) every beacon says `consent: 0` and carries no identifier.
+   */
+  setConsent(given: boolean): void;
+  /** Record a shop event (sent in a batch when the page is hidden). */
+  track<K extends keyof VitrineTrackEvents>(name: K, props: VitrineTrackEvents[K]): void;
   /** Listen for an event; returns a function that stops listening. */
   on<K extends keyof VitrineEvents>(name: K, handler: (detail: VitrineEvents[K]) => void): () => void;
   /** Stop listening. */

@@ -1,6 +1,5 @@
-/*! Vitrine loader. Adds one launcher button in its own shadow root and nothing else: no
- * request, no cookie, no storage until the shopper clicks. The widget itself (widget.js, the
- * worker and the WASM) is fetched from this script's origin on that click. */
+/*! Vitrine loader: one button in a shadow root; no request, cookie or storage until a click
+ * (then widget.js) or Vitrine.track (then analytics.js). README: "The loader". */
 (() => {
   const script = document.currentScript;
   if (!script || window.Vitrine) return;
@@ -10,21 +9,20 @@
     product: data.product || "",
     productName: data.productName || "",
     base: new URL(".", script.src).href,
-    // Tests only: an open shadow root and the cleaned bytes on window.__vitrineTest.
+    // Tests only: open shadow root, window.__vitrineTest.
     testHooks: script.hasAttribute("data-test-hooks"),
   };
   const listeners = {};
   const emit = (name, detail) => (listeners[name] || []).forEach((fn) => fn(detail));
 
   const host = document.createElement("div");
-  // Session-replay tools must not record the widget: Clarity, Hotjar, FullStory, LogRocket,
-  // rrweb (and PostHog, Sentry, which use it).
+  // Hidden from session-replay tools (Clarity, Hotjar, FullStory, LogRocket, rrweb).
   host.setAttribute("data-vitrine", "");
   host.setAttribute("data-clarity-mask", "true");
   host.setAttribute("data-hj-suppress", "");
   host.setAttribute("data-private", "");
   host.className = "fs-exclude rr-block ph-no-capture sentry-block";
-  // Closed: host-page scripts cannot reach the file input (the raw photo) through the root.
+  // Closed: page scripts cannot reach the raw photo's file input.
   const root = host.attachShadow({ mode: config.testHooks ? "open" : "closed" });
   const css = ":host{all:initial;display:inline-block}button{font:600 15px/1.2 system-ui,sans-serif;" +
     "color:#fff;background:#1f2937;border:0;border-radius:999px;padding:12px 20px;cursor:pointer;" +
@@ -44,6 +42,10 @@
     '<path d="M9 21v-7h6v7"/></svg>';
   button.append("See it in your room");
   root.append(button);
+
+  let analytics;
+  const use = (fn) => (analytics = analytics || import(config.base + "analytics.js").then((m) => m.start(config))).then(fn);
+  const changed = () => analytics && use((a) => a.update());
 
   let widget;
   const open = () => {
@@ -65,8 +67,16 @@
       config.productName = name ? String(name) : "";
       if (widget) widget.then((w) => w.setProduct(config.product, config.productName));
     },
-    // The shop's signed-in user id, or null: memory only, hashed before it leaves (analytics).
-    setUser: (id) => (config.user = id == null ? null : String(id).slice(0, 256)),
+    setUser: (id) => ((config.user = id == null ? null : String(id)), changed()),
+    setConsent: (given) => {
+      config.consent = given === true;
+      if (!config.consent) try { localStorage.removeItem("vitrine.aid"); } catch {}
+      changed();
+    },
+    track: (name, props) => {
+      const at = Date.now();
+      use((a) => a.track(String(name), props, at)).catch(() => {});
+    },
     on: (name, fn) => ((listeners[name] = listeners[name] || []).push(fn), () => off(name, fn)),
     off,
   });

@@ -17,6 +17,12 @@ import { fetchProduct, newSessionId, renderOnDevice, renderOnServer, RETRYABLE, 
 /** Long side of the photo sent for rendering. */
 export const MAX_SIDE = 2048;
 
+/** Render errors that are the photo's fault (analytics: `photo_rejected`, not `render_failed`). */
+const PHOTO_REFUSALS = new Set([
+  "person_detected", "truncated", "corrupt", "empty_file", "unsupported_format", "animated_image",
+  "too_many_pixels", "too_large", "unsupported_jpeg_coding",
+]);
+
 /** What the shopper reads for each error code from the WASM (`PhotoError::code`). */
 export const ERROR_WORDS = {
   empty_file: "That file is empty. Please choose a photo.",
@@ -218,6 +224,9 @@ class Widget {
     this.cleaned = null;
     this.product = null;
     this.sessionId = newSessionId();
+    // The analytics client (one per page, shared with `Vitrine.track`): session events with the
+    // random session id only.
+    this.analytics = import("./analytics.js").then((m) => m.start(config));
     this.worker = new PhotoWorker(config.base);
     // "ready" once the WASM is instantiated in the worker; a worker that cannot start (CSP,
     // an old browser) is reported now rather than when the shopper picks a photo.
@@ -228,10 +237,12 @@ class Widget {
     applyStyles(root, CSS);
     this.notice = new ConsentNotice(this.worker, {
       onAccept: () => {
+        this.track("consent_given");
         this.emit("consent", { given: true });
         this.showStep("photo");
       },
       onDecline: () => {
+        this.track("consent_declined");
         this.emit("consent", { given: false });
         this.close();
       },
@@ -366,6 +377,7 @@ class Widget {
   async open() {
     this.backdrop.hidden = false;
     document.addEventListener("keydown", this.onKey);
+    this.track("opened");
     this.emit("open", { product: this.config.product });
     this.closeButton.focus();
     if (this.step && this.step !== "notice") return;
@@ -376,6 +388,7 @@ class Widget {
       this.status.textContent = "";
       if (needed) {
         this.showStep("notice");
+        this.track("notice_shown");
         this.emit("notice", { reason: this.notice.lastState });
       } else {
         this.showStep("photo");
@@ -388,7 +401,14 @@ class Widget {
   close() {
     this.backdrop.hidden = true;
     document.removeEventListener("keydown", this.onKey);
+    this.track("closed");
     this.emit("close", { product: this.config.product });
+  }
+
+  /** Records a widget session event for analytics (never the photo, the render or anything typed). */
+  track(name, props = {}) {
+    const at = Date.now();
+    this.analytics.then((a) => a.widgetEvent(name, this.sessionId, props, at)).catch(() => {});
   }
 
   keydown(event) {
@@ -446,6 +466,7 @@ class Widget {
     // Let go of the File: the input no longer holds the raw photo once it is read.
     if (input) input.value = "";
     if (!file) return;
+    this.track("photo_chosen");
     this.showBusy();
     try {
       const raw = await file.arrayBuffer();
@@ -516,6 +537,7 @@ class Widget {
     this.renderButton.disabled = true;
     const onDevice = this.onDevice.checked && this.product.renders_on_device;
     const progress = (fraction) => {
+      if (fraction == null && !onDevice) this.track("uploaded");
       const words = fraction == null
         ? "Making your picture…"
         : `Sending your cleaned photo… ${Math.round(fraction * 100)}%`;
@@ -553,6 +575,7 @@ class Widget {
     this.saveStatus.replaceChildren();
     this.showStep("render");
     this.status.textContent = onDevice ? "Made on this device: your photo did not leave it." : "";
+    this.track("render_succeeded");
     this.emit("render", { onDevice, product: this.product.sku });
     if (this.config.testHooks) {
       window.__vitrineTest.render = { blob: result.blob, onDevice, ms, sessionId: this.sessionId };
@@ -595,6 +618,7 @@ class Widget {
 
   async keepOnDevice() {
     await this.recent.save(this.renderBlob, this.product);
+    this.track("saved_on_device");
     this.emit("saved", { onDevice: true });
     return el("p", {}, "Saved on this device.");
   }
@@ -612,6 +636,7 @@ class Widget {
         copy.textContent = "Select and copy the link";
       }
     });
+    this.track("shared");
     this.emit("shared", {});
     if (this.config.testHooks) window.__vitrineTest.withdrawUrl = withdrawUrl;
     return el("div", { class: "shared" },
@@ -623,6 +648,7 @@ class Widget {
     await emailRender(this.config, this.renderBlob, this.product.sku, this.emailInput.value, this.marketing.checked);
     this.emailInput.disabled = true;
     this.marketing.disabled = true;
+    this.track("emailed");
     this.emit("emailed", {});
     return el("p", {}, "Sent to the shop, who will email you the picture.");
   }
@@ -650,6 +676,8 @@ class Widget {
   showRenderError(error) {
     // The placement editor's own message says which field is wrong; the rest are by code.
     const words = error.code === "bad_placement" && error.message?.startsWith("Please") ? error.message : wordsFor(error);
+    if (PHOTO_REFUSALS.has(error.code)) this.track("photo_rejected", { reason: error.code });
+    else this.track("render_failed", { kind: error.code || "internal" });
     this.showProblem(error.code, words, error);
     this.retryButton.hidden = !RETRYABLE.has(error.code) || this.step !== "place";
   }
@@ -660,6 +688,7 @@ class Widget {
     const words = named
       ? `That file is ${/^[AEIOU]/.test(error.detected) ? "an" : "a"} ${error.detected} file, not a photo we can use. ` + ERROR_WORDS.unsupported_format.replace(/^That file isn't a photo we can use\. /, "")
       : ERROR_WORDS[error.code] || ERROR_WORDS.internal;
+    if (error.code !== "worker_failed") this.track("photo_rejected", { reason: error.code || "internal" });
     this.showProblem(error.code, words, error);
   }
 }

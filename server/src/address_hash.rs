@@ -14,14 +14,14 @@
 use std::fmt;
 use std::fs;
 use std::io::{self, Write};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::IpAddr;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
+pub use vitrine_core::analytics::identifiers::{hmac_sha256, truncate_address as truncate};
 
 use crate::keys::{hex_decode, hex_encode};
+use crate::storage::RetailerId;
 
 /// File name of the generated secret inside the data directory.
 pub const KEY_FILE_NAME: &str = "address-hash.key";
@@ -205,27 +205,31 @@ impl AddressHashKey {
     }
 }
 
-/// HMAC-SHA256 (RFC 2104), the primitive the address hash rests on.
-pub fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key)
-        .expect("HMAC accepts keys of any length (long keys are hashed first)");
-    mac.update(data);
-    mac.finalize().into_bytes().into()
-}
+/// The per-retailer derivations: each purpose and retailer gets its own key, derived from the one
+/// server secret, so nothing new is stored and every instance sharing the secret agrees.
+impl AddressHashKey {
+    fn derive(&self, purpose: &[u8], retailer: RetailerId) -> [u8; 32] {
+        let mut input = Vec::with_capacity(purpose.len() + 8);
+        input.extend_from_slice(purpose);
+        input.extend_from_slice(&retailer.0.to_be_bytes());
+        hmac_sha256(&self.0, &input)
+    }
 
-/// The address with its host part dropped, for the few places an address is kept at all:
-/// IPv4 to its /24 (last octet zeroed), IPv6 to its /48 (a typical site allocation), so a record
-/// points at a network, not a household. IPv4-mapped IPv6 is treated as IPv4.
-pub fn truncate(ip: IpAddr) -> IpAddr {
-    match ip.to_canonical() {
-        IpAddr::V4(v4) => {
-            let [a, b, c, _] = v4.octets();
-            IpAddr::V4(Ipv4Addr::new(a, b, c, 0))
-        }
-        IpAddr::V6(v6) => {
-            let s = v6.segments();
-            IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], 0, 0, 0, 0, 0))
-        }
+    /// The analytics visitor hash: HMAC-SHA256 of the visitor's counting unit (IPv4 address or
+    /// IPv6 /64, see [`crate::rate_limit::counting_unit`]) under a key that belongs to this
+    /// retailer alone. What a retailer counts distinct returning visitors by; the same visitor at
+    /// two retailers has unrelated hashes, and none of them is the rate limiter's hash.
+    pub fn visitor_hash(&self, retailer: RetailerId, counting_unit: IpAddr) -> String {
+        let key = self.derive(b"vitrine/analytics-visitor/v1\0", retailer);
+        let AddressHash(hash) = AddressHashKey(key.to_vec()).hash(counting_unit);
+        hex_encode(&hash)
+    }
+
+    /// The retailer's user-id salt, which the widget hashes `setUser` ids under (see
+    /// [`vitrine_core::analytics::identifiers::hash_user_id`]). Public by design; derived so
+    /// that no retailer's salt says anything about another's or about the secret.
+    pub fn user_salt(&self, retailer: RetailerId) -> String {
+        hex_encode(&self.derive(b"vitrine/user-id-salt/v1\0", retailer))
     }
 }
 
@@ -234,34 +238,10 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use std::os::unix::fs::PermissionsExt;
 
-    use proptest::prelude::*;
-
     use super::*;
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
-    }
-
-    #[test]
-    fn hmac_sha256_matches_rfc_4231() {
-        // Test case 1.
-        assert_eq!(
-            hex_encode(&hmac_sha256(&[0x0b; 20], b"Hi There")),
-            "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"
-        );
-        // Test case 2.
-        assert_eq!(
-            hex_encode(&hmac_sha256(b"Jefe", b"what do ya want for nothing?")),
-            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
-        );
-        // Test case 6: a key longer than the block size.
-        assert_eq!(
-            hex_encode(&hmac_sha256(
-                &[0xaa; 131],
-                b"Test Using Larger Than Block-Size Key - Hash Key First"
-            )),
-            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
-        );
     }
 
     #[test]
@@ -277,7 +257,7 @@ mod tests {
         // Families are separated.
         assert_ne!(a.hash(ip("1.2.3.4")), a.hash(ip("::102:304")));
         // The hash is not the unkeyed SHA-256 of the address.
-        use sha2::Digest;
+        use sha2::{Digest, Sha256};
         assert_ne!(
             a.hash(addr).0,
             <[u8; 32]>::from(Sha256::digest([203, 0, 113, 7]))
@@ -377,27 +357,19 @@ mod tests {
     }
 
     #[test]
-    fn truncation_keeps_the_network_only() {
-        assert_eq!(truncate(ip("203.0.113.77")), ip("203.0.113.0"));
-        assert_eq!(truncate(ip("::ffff:203.0.113.77")), ip("203.0.113.0"));
-        assert_eq!(
-            truncate(ip("2001:db8:abcd:1234:5678::1")),
-            ip("2001:db8:abcd::")
-        );
-    }
-
-    proptest! {
-        #[test]
-        fn truncation_is_idempotent_and_prefix_preserving(bits in any::<u128>(), v4 in any::<u32>()) {
-            let a6 = IpAddr::V6(Ipv6Addr::from(bits));
-            let t6 = truncate(a6);
-            prop_assert_eq!(truncate(t6), t6);
-            if let (IpAddr::V6(x), IpAddr::V6(y)) = (a6.to_canonical(), t6) {
-                prop_assert_eq!(u128::from(x) >> 80, u128::from(y) >> 80);
-                prop_assert_eq!(u128::from(y) & ((1u128 << 80) - 1), 0);
-            }
-            let a4 = IpAddr::V4(Ipv4Addr::from(v4));
-            prop_assert_eq!(truncate(a4), IpAddr::V4(Ipv4Addr::from(v4 & !0xff)));
-        }
+    fn derived_keys_are_per_retailer_and_per_purpose() {
+        let key = AddressHashKey::from_bytes(vec![7; 32]).unwrap();
+        let visitor = ip("203.0.113.7");
+        let a = key.visitor_hash(RetailerId(1), visitor);
+        assert_eq!(a.len(), 64);
+        assert_eq!(a, key.visitor_hash(RetailerId(1), visitor));
+        assert_ne!(a, key.visitor_hash(RetailerId(2), visitor));
+        assert_ne!(a, key.hash(visitor).to_hex(), "not the rate limiter's hash");
+        assert_ne!(key.user_salt(RetailerId(1)), key.user_salt(RetailerId(2)));
+        assert_ne!(key.user_salt(RetailerId(1)), a);
+        // Another server secret: everything differs.
+        let other = AddressHashKey::from_bytes(vec![8; 32]).unwrap();
+        assert_ne!(a, other.visitor_hash(RetailerId(1), visitor));
+        assert_ne!(key.user_salt(RetailerId(1)), other.user_salt(RetailerId(1)));
     }
 }

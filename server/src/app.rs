@@ -21,7 +21,7 @@ use utoipa_axum::routes;
 
 use crate::api::error::ApiError;
 use crate::api::json_body::MAX_JSON_BYTES;
-use crate::api::{ApiDoc, gallery, leads, operations, render, widget};
+use crate::api::{ApiDoc, analytics, gallery, leads, operations, render, widget};
 use crate::clock::Clock;
 use crate::metrics::{self, Metrics};
 use crate::rate_limit::RateLimiter;
@@ -93,7 +93,11 @@ pub fn api_router(state: &AppState) -> OpenApiRouter<Shared> {
         .routes(routes!(widget::device_render))
         .routes(routes!(widget::product))
         .routes(routes!(widget::product_texture))
+        .routes(routes!(analytics::ingest))
+        .routes(routes!(analytics::user_salt))
         .route("/v1/widget/{key}/config", options(preflight))
+        .route("/v1/widget/{key}/events", options(preflight))
+        .route("/v1/widget/{key}/analytics/salt", options(preflight))
         .route("/v1/widget/{key}/products/{sku}", options(preflight))
         .route(
             "/v1/widget/{key}/products/{sku}/texture",
@@ -118,6 +122,8 @@ pub fn api_router(state: &AppState) -> OpenApiRouter<Shared> {
     let widget = widget_json.merge(widget_render);
     // The withdrawal link is opened from anywhere the shopper kept it: no key, no origin.
     let public = OpenApiRouter::new().routes(routes!(gallery::withdraw));
+    // Server to server, with the retailer's secret key: no CORS, so no browser can read it.
+    let retailer = OpenApiRouter::new().routes(routes!(analytics::report));
     let operations = OpenApiRouter::new()
         .routes(routes!(operations::healthz))
         .routes(routes!(operations::readyz))
@@ -126,6 +132,7 @@ pub fn api_router(state: &AppState) -> OpenApiRouter<Shared> {
         .merge(widget)
         .merge(operations)
         .merge(public)
+        .merge(retailer)
 }
 
 /// The OpenAPI document, as `/openapi.json` serves it.

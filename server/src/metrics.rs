@@ -49,6 +49,16 @@ pub struct RefusalLabels {
     pub reason: String,
 }
 
+/// Labels of an analytics event's fate.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct AnalyticsLabels {
+    /// `stored`, `personal_data` (deleted on arrival) or `out_of_time` (dropped).
+    pub outcome: &'static str,
+    /// For `personal_data`: what it looked like (`email`, `phone`, `payment_card`,
+    /// `ip_address`); empty otherwise.
+    pub kind: &'static str,
+}
+
 /// The server's metrics.
 #[derive(Debug)]
 pub struct Metrics {
@@ -56,6 +66,7 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram>,
     refusals: Family<RefusalLabels, Counter>,
+    analytics: Family<AnalyticsLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -89,12 +100,28 @@ impl Metrics {
             "Requests refused, by error code (rate_limited counts rate-limit refusals)",
             refusals.clone(),
         );
+        let analytics = Family::<AnalyticsLabels, Counter>::default();
+        registry.register(
+            "analytics_events",
+            "Analytics events received in accepted beacons, by outcome: stored, deleted at once \
+             for looking like personal data (by kind; the content is never logged), or dropped \
+             for a time outside the accepted window",
+            analytics.clone(),
+        );
         Self {
             registry,
             requests,
             latency,
             refusals,
+            analytics,
         }
+    }
+
+    /// Counts analytics events by outcome (see [`AnalyticsLabels`]).
+    pub fn analytics_events(&self, outcome: &'static str, kind: &'static str, count: u64) {
+        self.analytics
+            .get_or_create(&AnalyticsLabels { outcome, kind })
+            .inc_by(count);
     }
 
     /// Counts a refused request by its error code.

@@ -12,7 +12,7 @@ use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 /// The files at the root of the widget origin, from `www/`.
-const WIDGET_FILES: &[&str] = &["vitrine.js", "widget.js", "photo-worker.js"];
+const WIDGET_FILES: &[&str] = &["vitrine.js", "widget.js", "analytics.js", "photo-worker.js"];
 
 /// Routes for the widget's assets under `root` (the repository root).
 pub fn router(root: &Path) -> Router {

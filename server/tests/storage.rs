@@ -80,9 +80,20 @@ async fn gallery_items_are_pending_withdrawable_and_scoped(db: TestDb) {
         .expect("list");
     assert_eq!(approved.iter().map(|i| i.id).collect::<Vec<_>>(), [first]);
     // Withdrawal by the token's hash: at once, once; a wrong hash removes nothing.
-    assert!(!s.withdraw_gallery_item(&[9; 32]).await.expect("withdraw"));
-    assert!(s.withdraw_gallery_item(&[1; 32]).await.expect("withdraw"));
-    assert!(!s.withdraw_gallery_item(&[1; 32]).await.expect("withdraw"));
+    assert_eq!(
+        s.withdraw_gallery_item(&[9; 32]).await.expect("withdraw"),
+        None
+    );
+    assert!(
+        s.withdraw_gallery_item(&[1; 32])
+            .await
+            .expect("withdraw")
+            .is_some()
+    );
+    assert_eq!(
+        s.withdraw_gallery_item(&[1; 32]).await.expect("withdraw"),
+        None
+    );
     assert_eq!(
         s.gallery_items(a, None)
             .await

@@ -77,10 +77,42 @@ pub fn build_widget(root: &Path, build: WidgetBuild) -> Result<PathBuf> {
         "building the widget WASM into {}",
         out_dir.display()
     ));
+    build_wasm(
+        root,
+        "vitrine-widget",
+        "vitrine_widget",
+        features,
+        simd,
+        &out_dir,
+    )?;
+    if build == WidgetBuild::Release {
+        // The analytics client's own small WASM, for pages that never open the widget.
+        build_wasm(
+            root,
+            "vitrine-analytics-client",
+            "vitrine_analytics",
+            None,
+            false,
+            &out_dir,
+        )?;
+    }
+    Ok(out_dir)
+}
+
+/// Builds one wasm-bindgen crate (size-optimised), runs wasm-opt and wasm-bindgen on it, and
+/// writes `<out_name>.js` and `<out_name>_bg.wasm` into `out_dir`.
+fn build_wasm(
+    root: &Path,
+    package: &str,
+    out_name: &str,
+    features: Option<&str>,
+    simd: bool,
+    out_dir: &Path,
+) -> Result<()> {
     let mut args = vec![
         "build",
         "-p",
-        "vitrine-widget",
+        package,
         "--lib",
         "--target",
         "wasm32-unknown-unknown",
@@ -93,7 +125,8 @@ pub fn build_widget(root: &Path, build: WidgetBuild) -> Result<PathBuf> {
     }
     cmd(&mut cargo(root, &args))?;
     let wasm_dir = target_dir(root).join("wasm32-unknown-unknown/wasm-release");
-    let optimised = wasm_dir.join("vitrine_widget.opt.wasm");
+    let crate_file = package.replace('-', "_");
+    let optimised = wasm_dir.join(format!("{crate_file}.opt.wasm"));
     let mut opt = Command::new("wasm-opt");
     opt.arg("-Oz").args(WASM_OPT_FEATURES);
     if simd {
@@ -101,19 +134,14 @@ pub fn build_widget(root: &Path, build: WidgetBuild) -> Result<PathBuf> {
     }
     opt.arg("-o")
         .arg(&optimised)
-        .arg(wasm_dir.join("vitrine_widget.wasm"));
-    cmd(&mut opt).context("wasm-opt (Debian's binaryen) could not optimise the widget")?;
+        .arg(wasm_dir.join(format!("{crate_file}.wasm")));
+    cmd(&mut opt)
+        .with_context(|| format!("wasm-opt (Debian's binaryen) could not optimise {package}"))?;
     cmd(Command::new("wasm-bindgen")
-        .args([
-            "--target",
-            "web",
-            "--out-name",
-            "vitrine_widget",
-            "--out-dir",
-        ])
-        .arg(&out_dir)
+        .args(["--target", "web", "--out-name", out_name, "--out-dir"])
+        .arg(out_dir)
         .arg(&optimised))?;
-    Ok(out_dir)
+    Ok(())
 }
 
 pub fn target_dir(root: &Path) -> PathBuf {
@@ -162,9 +190,10 @@ pub fn test(root: &Path, args: &[String]) -> Result<()> {
     })?;
     stages.run("clippy (wasm32)", || {
         // The widget as shipped and with the Rust codec, and the core on its own.
-        let builds: [&[&str]; 3] = [
+        let builds: [&[&str]; 4] = [
             &["-p", "vitrine-widget", "--all-targets"],
             &["-p", "vitrine-widget", "--features", "rust-codec", "--lib"],
+            &["-p", "vitrine-analytics-client", "--all-targets"],
             &["-p", "vitrine-core", "--lib"],
         ];
         for build in builds {

@@ -81,6 +81,15 @@ pub enum ApiError {
     /// The render backend failed or is unreachable.
     #[error("rendering is unavailable right now; please try again later")]
     BackendUnavailable,
+    /// An analytics beacon was refused as a whole (its code says why: `malformed_json`,
+    /// `unknown_event`, `unknown_field`, `too_many_events`, …).
+    #[error("{0}")]
+    Beacon(vitrine_core::analytics::beacon::BeaconError),
+    /// The secret key is missing, malformed, unknown or revoked.
+    #[error(
+        "this endpoint needs a live secret key: `Authorization: Bearer sk_…` (never from a browser)"
+    )]
+    UnknownSecretKey,
     /// The database could not be reached.
     #[error("the service is temporarily unavailable")]
     StorageUnavailable,
@@ -141,6 +150,11 @@ impl ApiError {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             Self::BackendTimeout => StatusCode::GATEWAY_TIMEOUT,
+            Self::Beacon(vitrine_core::analytics::beacon::BeaconError::TooLarge) => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
+            Self::Beacon(_) => StatusCode::BAD_REQUEST,
+            Self::UnknownSecretKey => StatusCode::UNAUTHORIZED,
             Self::StorageUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -165,6 +179,8 @@ impl ApiError {
             Self::PersonCheckUnavailable => "person_check_unavailable",
             Self::BackendTimeout => "backend_timeout",
             Self::BackendUnavailable => "backend_unavailable",
+            Self::Beacon(error) => error.code(),
+            Self::UnknownSecretKey => "unknown_secret_key",
             Self::StorageUnavailable => "storage_unavailable",
             Self::Internal => "internal",
         }

@@ -120,12 +120,24 @@ pub async fn withdraw(
     State(state): State<Shared>,
     Path(token): Path<String>,
 ) -> Result<Response, ApiError> {
-    let deleted = if is_withdrawal_token(&token) {
+    let withdrawn_from = if is_withdrawal_token(&token) {
         let hash: [u8; 32] = Sha256::digest(token.as_bytes()).into();
         state.storage.withdraw_gallery_item(&hash).await?
     } else {
-        false
+        None
     };
+    let deleted = withdrawn_from.is_some();
+    if let Some(retailer) = withdrawn_from {
+        // Counted for the retailer's analytics with nothing about who withdrew (no session, no
+        // identifier): the link is used outside the widget, so there is no consent to go by.
+        if let Err(error) = state
+            .storage
+            .record_analytics_event(retailer, "share_withdrawn", state.clock.now())
+            .await
+        {
+            tracing::warn!(error = %error, "could not count a withdrawal");
+        }
+    }
     let (status, title, words) = if deleted {
         (
             StatusCode::OK,

@@ -17,6 +17,7 @@
 //! nothing. IPv4 addresses are counted one by one (a /24 would lump neighbours together).
 
 pub mod batched;
+pub mod beacons;
 pub mod in_memory;
 
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
@@ -30,6 +31,7 @@ use crate::client_address::{TrustedProxies, client_address};
 use crate::clock::Clock;
 use crate::storage::{CountRequest, Decision, Limits, RetailerId, Storage, StorageError};
 use batched::BatchedCounter;
+use beacons::BeaconLimiter;
 use in_memory::InMemoryCounter;
 
 /// Counts renders against the per-visitor limits.
@@ -39,6 +41,7 @@ pub struct RateLimiter {
     address_key: AddressHashKey,
     trusted_proxies: TrustedProxies,
     clock: Arc<dyn Clock>,
+    beacons: Arc<BeaconLimiter>,
 }
 
 #[derive(Debug, Clone)]
@@ -76,7 +79,48 @@ impl RateLimiter {
             address_key,
             trusted_proxies,
             clock,
+            beacons: Arc::new(BeaconLimiter::default()),
         })
+    }
+
+    /// The visitor's counting unit (see [`counting_unit`]) behind `peer`/`headers`.
+    pub fn visitor(&self, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
+        let forwarded_for = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|value| value.to_str().ok());
+        counting_unit(client_address(
+            peer.ip(),
+            forwarded_for,
+            &self.trusted_proxies,
+        ))
+    }
+
+    /// The server secret addresses are hashed under.
+    pub fn address_key(&self) -> &AddressHashKey {
+        &self.address_key
+    }
+
+    /// Admits one analytics beacon from the visitor behind `peer`/`headers` to `retailer` (see
+    /// [`beacons`]), returning the visitor's counting unit, or refuses it with
+    /// [`ApiError::RateLimited`].
+    pub fn admit_beacon(
+        &self,
+        retailer: RetailerId,
+        peer: SocketAddr,
+        headers: &HeaderMap,
+    ) -> Result<IpAddr, ApiError> {
+        let visitor = self.visitor(peer, headers);
+        match self
+            .beacons
+            .check(retailer, self.address_key.hash(visitor).0)
+        {
+            Ok(()) => Ok(visitor),
+            Err(wait) => Err(ApiError::RateLimited {
+                retry_after_seconds: wait as i64,
+                retry_at: self.clock.now() + wait as i64,
+            }),
+        }
     }
 
     /// Writes what is held in memory to the database (on shutdown).
@@ -98,12 +142,7 @@ impl RateLimiter {
         headers: &HeaderMap,
         product: Option<&str>,
     ) -> Result<Admitted, ApiError> {
-        let forwarded_for = headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|value| value.to_str().ok());
-        let visitor = client_address(peer.ip(), forwarded_for, &self.trusted_proxies);
-        let subject = self.address_key.hash(counting_unit(visitor));
+        let subject = self.address_key.hash(self.visitor(peer, headers));
         let decision = match &self.counting {
             Counting::InMemory(counter) => {
                 Some(counter.count(retailer, subject.0, limits, product))

@@ -115,15 +115,14 @@ impl Storage {
     pub async fn withdraw_gallery_item(
         &self,
         token_sha256: &[u8; 32],
-    ) -> Result<bool, StorageError> {
-        let deleted = on_pool!(self, pool => sqlx::query(
-            "DELETE FROM gallery_items WHERE withdrawal_token_sha256 = $1",
+    ) -> Result<Option<RetailerId>, StorageError> {
+        let retailer: Option<i64> = on_pool!(self, pool => sqlx::query_scalar(
+            "DELETE FROM gallery_items WHERE withdrawal_token_sha256 = $1 RETURNING retailer_id",
         )
         .bind(token_sha256.as_slice())
-        .execute(pool)
-        .await
-        .map(|done| done.rows_affected()))?;
-        Ok(deleted > 0)
+        .fetch_optional(pool)
+        .await)?;
+        Ok(retailer.map(RetailerId))
     }
 
     /// The retailer's gallery, newest first, optionally only one status.

@@ -66,7 +66,7 @@ const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 pub const MAX_LIVE_PUBLISHABLE_KEYS: i64 = 2;
 
 const HOUR: i64 = 3_600;
-const DAY: i64 = 86_400;
+pub(crate) const DAY: i64 = 86_400;
 
 /// Errors from storage.
 #[derive(Debug, thiserror::Error)]
@@ -304,8 +304,13 @@ macro_rules! on_pool {
     };
 }
 
+mod analytics;
 mod gallery_and_leads;
 mod products;
+pub use analytics::{
+    AnalyticsCounts, ConsentedIdentity, DailyCount, DailyEventCount, ErrorKindCount,
+    ProductRenders, PurchaseTotal,
+};
 pub use gallery_and_leads::{GalleryItem, GalleryStatus, Lead, MAX_STORED_RENDER_BYTES};
 pub use products::{BackendChoice, MAX_TEXTURE_BYTES, Product, Surface};
 
