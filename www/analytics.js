@@ -109,6 +109,7 @@ function record(json) {
   // A change of consent closes the batch: events never travel under a consent they lacked.
   if (queuedWithConsent !== null && queuedWithConsent !== consented()) flush();
   queuedWithConsent = consented();
+  if (queuedWithConsent) anonymousId(); // made (and kept) once there is something to count
   try {
     if (wasm.record(json) >= BATCH) flush();
   } catch (error) {

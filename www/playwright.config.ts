@@ -11,7 +11,11 @@ const root = process.env.VITRINE_ROOT ?? path.resolve(__dirname, "..");
 const widgetPort = Number(process.env.VITRINE_TEST_WIDGET_PORT ?? 18787);
 const shopPort = Number(process.env.VITRINE_TEST_SHOP_PORT ?? 18788);
 // A fresh database per run: the demo retailer, its key and the rate-limit counters start empty.
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "vitrine-playwright-"));
+// Kept in the environment so the test workers (which load this file again) use the same one.
+process.env.VITRINE_TEST_DATA_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), "vitrine-playwright-"));
+export const DATA_DIR = process.env.VITRINE_TEST_DATA_DIR;
+export const SERVER_BIN = server;
+const dataDir = DATA_DIR;
 
 export const WIDGET_ORIGIN = `http://127.0.0.1:${widgetPort}`;
 export const SHOP_ORIGIN = `http://127.0.0.1:${shopPort}`;

@@ -37,6 +37,23 @@ pub enum AdminCommand {
     /// Shoppers who asked for a render by email: list, export one's render.
     #[command(subcommand)]
     Lead(LeadCommand),
+    /// Stored analytics events: export them as JSON lines.
+    #[command(subcommand)]
+    Analytics(AnalyticsCommand),
+}
+
+/// Analytics commands.
+#[derive(Debug, Subcommand)]
+pub enum AnalyticsCommand {
+    /// Prints the retailer's most recent stored events, newest first, one JSON object per line
+    /// with every stored column (identifiers are present only for consented beacons).
+    Events {
+        /// The retailer's id.
+        retailer: i64,
+        /// At most this many.
+        #[arg(long, default_value_t = 1000)]
+        limit: i64,
+    },
 }
 
 /// Gallery commands (the retailer's review until the dashboard exists).
@@ -337,6 +354,7 @@ pub async fn run(storage: &Storage, command: AdminCommand) -> Result<String> {
         AdminCommand::Product(command) => product(storage, command, now).await?,
         AdminCommand::Gallery(command) => gallery(storage, command, now).await?,
         AdminCommand::Lead(command) => lead(storage, command).await?,
+        AdminCommand::Analytics(command) => analytics(storage, command).await?,
     };
     Ok(out)
 }
@@ -465,6 +483,19 @@ async fn gallery(storage: &Storage, command: GalleryCommand, now: i64) -> Result
                 bail!("retailer {retailer} has no shared render {item}");
             }
             format!("removed {item}\n")
+        }
+    })
+}
+
+async fn analytics(storage: &Storage, command: AnalyticsCommand) -> Result<String> {
+    Ok(match command {
+        AnalyticsCommand::Events { retailer, limit } => {
+            let id = existing(storage, retailer).await?;
+            let mut out = String::new();
+            for event in storage.analytics_events(id, limit.max(0)).await? {
+                let _ = writeln!(out, "{}", serde_json::to_string(&event)?);
+            }
+            out
         }
     })
 }

@@ -63,7 +63,7 @@ test("before the click: one script request, no cookie, no storage, a closed shad
     hotjar: true,
     logrocket: true,
     classes: ["fs-exclude", "ph-no-capture", "rr-block", "sentry-block"],
-    api: ["close", "off", "on", "open", "setProduct", "setUser"],
+    api: ["close", "off", "on", "open", "setConsent", "setProduct", "setUser", "track"],
     hooks: false,
   });
   await page.screenshot({ path: "/tmp/vitrine-launcher.png" });

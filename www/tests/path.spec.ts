@@ -69,7 +69,7 @@ test("declining closes cleanly: no flag, no upload, no API call", async ({ page,
   page.on("request", (r) => r.url().includes("/v1/") && apiCalls.push(r.url()));
   await launch(page);
   await tick(page).check();
-  await page.getByRole("button", { name: "No thanks" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "No thanks" }).click();
   await expect(page.getByRole("dialog")).toBeHidden();
   expect(await consentFlag(page)).toBeNull();
   expect(apiCalls).toEqual([]);

@@ -306,3 +306,83 @@ fn insert_sql(rows: usize) -> String {
     }
     sql
 }
+
+/// One stored analytics event, every column (for the retailer's export and the tests).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct StoredAnalyticsEvent {
+    /// The event's name.
+    pub name: String,
+    /// Its time, Unix seconds.
+    pub created_at: i64,
+    /// Whether it was the first of its name in its widget session.
+    pub first_in_session: bool,
+    /// Its code or text field.
+    pub detail: Option<String>,
+    /// Its product.
+    pub product: Option<String>,
+    /// Its number.
+    pub amount: Option<f64>,
+    /// Its currency.
+    pub currency: Option<String>,
+    /// Whether the beacon said `consent: 1`.
+    pub consented: bool,
+    /// The widget session id (consented only).
+    pub session_id: Option<String>,
+    /// The anonymous id (consented only).
+    pub anonymous_id: Option<String>,
+    /// The hashed user id (consented only).
+    pub user_hash: Option<String>,
+    /// The keyed visitor hash (consented only).
+    pub visitor_hash: Option<String>,
+}
+
+type EventRow = (
+    String,
+    i64,
+    i32,
+    Option<String>,
+    Option<String>,
+    Option<f64>,
+    Option<String>,
+    i32,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+impl Storage {
+    /// The retailer's most recent stored events, newest first, every column.
+    pub async fn analytics_events(
+        &self,
+        retailer: RetailerId,
+        limit: i64,
+    ) -> Result<Vec<StoredAnalyticsEvent>, StorageError> {
+        let rows: Vec<EventRow> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT name, created_at, first_in_session, detail, product, amount, currency, \
+                    consented, session_id, anonymous_id, user_hash, visitor_hash \
+             FROM analytics_events WHERE retailer_id = $1 ORDER BY id DESC LIMIT $2",
+        )
+        .bind(retailer.0)
+        .bind(limit)
+        .fetch_all(pool)
+        .await)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| StoredAnalyticsEvent {
+                name: r.0,
+                created_at: r.1,
+                first_in_session: r.2 == 1,
+                detail: r.3,
+                product: r.4,
+                amount: r.5,
+                currency: r.6,
+                consented: r.7 == 1,
+                session_id: r.8,
+                anonymous_id: r.9,
+                user_hash: r.10,
+                visitor_hash: r.11,
+            })
+            .collect())
+    }
+}
