@@ -9,7 +9,7 @@ use vitrine_core::photo::{self, CleanOptions, ImageFormat, Limits, sniff::Detect
 pub type Body = fn(&[u8]);
 
 /// Targets by name, as the corpus directories are named.
-pub const TARGETS: [(&str, Body); 7] = [
+pub const TARGETS: [(&str, Body); 8] = [
     ("sniff", sniff),
     ("jpeg", jpeg),
     ("png", png),
@@ -17,7 +17,44 @@ pub const TARGETS: [(&str, Body); 7] = [
     ("exif_orientation", exif_orientation),
     ("clean", clean),
     ("consent_flag", consent_flag),
+    ("beacon", beacon),
 ];
+
+/// An analytics beacon as any page (or anyone with the publishable key) can send it: whatever is
+/// accepted is within the schema's bounds, holds nothing that looks like personal data, keeps no
+/// identifier without consent, and survives the widget's encoder unchanged.
+pub fn beacon(data: &[u8]) {
+    use vitrine_core::analytics::beacon::{self, MAX_EVENTS};
+    use vitrine_core::analytics::identifiers::is_lower_hex;
+    use vitrine_core::analytics::pii::{find_pii, find_pii_in_product};
+    let Ok(parsed) = beacon::parse_beacon(data) else {
+        return;
+    };
+    assert!(parsed.events.len() + parsed.refused.len() <= MAX_EVENTS);
+    let ids = parsed.identifiers();
+    if !parsed.consent {
+        assert_eq!(ids, beacon::Identifiers::default());
+    }
+    for event in &parsed.events {
+        assert_eq!(event.session.is_some(), event.name.is_widget_event());
+        if let Some(session) = &event.session {
+            assert!(is_lower_hex(session, 32));
+        }
+        if let Some(detail) = &event.detail {
+            assert!(find_pii(detail).is_none(), "stored text looks like personal data");
+        }
+        if let Some(product) = &event.product {
+            assert!(find_pii_in_product(product).is_none());
+        }
+        assert_eq!(&beacon::check_event(&event.to_json()).expect("re-checks"), event);
+    }
+    if !parsed.events.is_empty() {
+        let again = beacon::encode_beacon(parsed.consent, &ids, &parsed.events);
+        let reparsed = beacon::parse_beacon(again.as_bytes()).expect("our own encoding parses");
+        assert_eq!(reparsed.events, parsed.events);
+        assert_eq!(reparsed.identifiers(), ids);
+    }
+}
 
 /// The consent flag as localStorage returns it (any script on the retailer's page can write it):
 /// whatever counts as valid has not expired, was accepted at most 7 days before it expires, and a
