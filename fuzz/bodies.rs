@@ -41,12 +41,18 @@ pub fn beacon(data: &[u8]) {
             assert!(is_lower_hex(session, 32));
         }
         if let Some(detail) = &event.detail {
-            assert!(find_pii(detail).is_none(), "stored text looks like personal data");
+            assert!(
+                find_pii(detail).is_none(),
+                "stored text looks like personal data"
+            );
         }
         if let Some(product) = &event.product {
             assert!(find_pii_in_product(product).is_none());
         }
-        assert_eq!(&beacon::check_event(&event.to_json()).expect("re-checks"), event);
+        assert_eq!(
+            &beacon::check_event(&event.to_json()).expect("re-checks"),
+            event
+        );
     }
     if !parsed.events.is_empty() {
         let again = beacon::encode_beacon(parsed.consent, &ids, &parsed.events);

@@ -233,3 +233,40 @@ fn hostile_inputs_get_their_specific_codes() {
     fake.extend((0..2000u32).map(|i| u8::try_from((i * 7919) % 251).expect("< 251")));
     assert_ne!(code_of(&fake), "accepted");
 }
+
+// ---- analytics: the same PII table, hashes and truncations as natively ----
+
+#[path = "../core/tests/pii_table.rs"]
+mod pii_table;
+
+#[wasm_bindgen_test]
+fn the_pii_table_is_decided_the_same_in_the_browser() {
+    let wrong = pii_table::disagreements();
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[wasm_bindgen_test]
+fn user_id_hashing_and_address_truncation_vectors_hold_in_the_browser() {
+    use std::net::IpAddr;
+    use vitrine_core::analytics::identifiers::{
+        hash_user_id, hex_encode, hmac_sha256, truncate_address,
+    };
+    // RFC 4231 test case 2, and the user-id vector computed independently with Python's hmac.
+    assert_eq!(
+        hex_encode(&hmac_sha256(b"Jefe", b"what do ya want for nothing?")),
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+    );
+    assert_eq!(
+        hash_user_id(&"00".repeat(32), "user-42").expect("hashes"),
+        "61bc47acc0c38ec08694044babc3a52b1f5ec2435e7bded5c7a8735271b7e81b"
+    );
+    for (full, truncated) in [
+        ("203.0.113.77", "203.0.113.0"),
+        ("::ffff:203.0.113.77", "203.0.113.0"),
+        ("2001:db8:abcd:1234:5678::1", "2001:db8:abcd::"),
+    ] {
+        let full: IpAddr = full.parse().expect("address");
+        let truncated: IpAddr = truncated.parse().expect("address");
+        assert_eq!(truncate_address(full), truncated);
+    }
+}

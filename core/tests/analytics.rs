@@ -10,6 +10,9 @@ use vitrine_core::analytics::beacon::{
 use vitrine_core::analytics::events::{Event, EventName};
 use vitrine_core::analytics::pii::{PiiKind, find_pii};
 
+#[path = "pii_table.rs"]
+mod pii_table;
+
 const SESSION: &str = "0123456789abcdef0123456789abcdef";
 const ANON: &str = "fedcba9876543210fedcba9876543210";
 const USER: &str = "61bc47acc0c38ec08694044babc3a52b1f5ec2435e7bded5c7a8735271b7e81b";
@@ -23,6 +26,13 @@ fn body(consent: u8, events: &str) -> String {
 
 fn error_code(body: &str) -> &'static str {
     parse_beacon(body.as_bytes()).unwrap_err().code()
+}
+
+#[test]
+fn the_table_of_true_and_false_positives() {
+    let wrong = pii_table::disagreements();
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    assert!(pii_table::TABLE.len() > 50);
 }
 
 #[test]
