@@ -1,7 +1,7 @@
-//! The peer of the server benchmark (`cargo xtask bench-server`): the same route and the same JSON
-//! answer as `POST /v1/widget/{key}/device-renders`, from a bare axum handler on the same runtime
-//! — no key, origin or rate-limit check, no database, no middleware. What the real endpoint costs
-//! beyond this is what our checks cost.
+//! The peer of the server benchmark (`cargo xtask bench-server`): the same routes and the same
+//! JSON answers as `POST /v1/widget/{key}/device-renders` and `POST /v1/widget/{key}/events`, from
+//! bare axum handlers on the same runtime — no key, origin or rate-limit check, no parsing, no
+//! database, no middleware. What the real endpoints cost beyond this is what our checks cost.
 
 use std::net::SocketAddr;
 
@@ -17,18 +17,32 @@ async fn main() -> std::io::Result<()> {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8799)));
-    let app = Router::new().route(
-        "/v1/widget/{key}/device-renders",
-        post(|_body: Bytes| async {
-            (
-                StatusCode::CREATED,
-                Json(serde_json::json!({
-                    "renders_left_this_hour": 9,
-                    "renders_left_today": 19,
-                })),
-            )
-        }),
-    );
+    let app = Router::new()
+        .route(
+            "/v1/widget/{key}/events",
+            post(|_body: Bytes| async {
+                (
+                    StatusCode::ACCEPTED,
+                    Json(serde_json::json!({
+                        "stored": 10,
+                        "deleted_personal_data": 0,
+                        "dropped_out_of_time": 0,
+                    })),
+                )
+            }),
+        )
+        .route(
+            "/v1/widget/{key}/device-renders",
+            post(|_body: Bytes| async {
+                (
+                    StatusCode::CREATED,
+                    Json(serde_json::json!({
+                        "renders_left_this_hour": 9,
+                        "renders_left_today": 19,
+                    })),
+                )
+            }),
+        );
     let listener = tokio::net::TcpListener::bind(address).await?;
     eprintln!("bare handler listening on {address}");
     axum::serve(listener, app).await

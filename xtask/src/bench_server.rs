@@ -1,6 +1,8 @@
-//! `cargo xtask bench-server`: wrk (Debian's) on loopback against the authenticated,
-//! origin-checked, rate-limit-counted `POST /v1/widget/{key}/device-renders`, on SQLite and on
-//! PostgreSQL, beside a bare axum handler answering the same route in the same run.
+//! `cargo xtask bench-server`: wrk (Debian's) on loopback against two authenticated,
+//! origin-checked, rate-limited endpoints — `POST /v1/widget/{key}/device-renders` (a render
+//! counted) and `POST /v1/widget/{key}/events` (an analytics beacon of ten events parsed, checked
+//! for personal data and stored) — on SQLite and on PostgreSQL, beside a bare axum handler
+//! answering the same routes in the same run.
 //!
 //! Each server is the release build, with its production defaults (JSON logs at `info`), a
 //! retailer whose limits are raised so that every request is admitted and counted (each request
@@ -23,8 +25,19 @@ const CONNECTIONS: &str = "32";
 const WARM_UP: &str = "3s";
 const DURATION: &str = "15s";
 
+/// What is measured: a name, its wrk script (under `scripts/`), and events per request.
+const WORKLOADS: [(&str, &str, u32); 2] = [
+    ("device render counted", "wrk-device-render.lua", 1),
+    (
+        "analytics beacon (10 events)",
+        "wrk-analytics-beacon.lua",
+        10,
+    ),
+];
+
 /// One measured run.
 struct Measured {
+    workload: usize,
     name: String,
     requests_per_second: f64,
     p50_ms: f64,
@@ -53,7 +66,6 @@ pub fn run(root: &Path) -> Result<()> {
     let release = target_dir(root).join("release");
     let server = release.join("vitrine-server");
     let bare = release.join("examples/bare_handler");
-    let script = root.join("scripts/wrk-device-render.lua");
     let cluster = postgres::Cluster::start_durable()?;
     let data = tempfile_dir()?;
 
@@ -67,7 +79,15 @@ pub fn run(root: &Path) -> Result<()> {
             .context("starting the bare handler")?;
         let guard = ChildGuard(child);
         wait_for(address)?;
-        results.push(measure("bare axum handler", address, "pk_bare", &script)?);
+        for workload in 0..WORKLOADS.len() {
+            results.push(measure(
+                root,
+                workload,
+                "bare axum handler",
+                address,
+                "pk_bare",
+            )?);
+        }
         drop(guard);
     }
     for (name, url) in [
@@ -113,25 +133,33 @@ pub fn run(root: &Path) -> Result<()> {
             .context("starting vitrine-server")?;
         let guard = ChildGuard(child);
         wait_for(address)?;
-        results.push(measure(name, address, &key, &script)?);
+        for workload in 0..WORKLOADS.len() {
+            results.push(measure(root, workload, name, address, &key)?);
+        }
         drop(guard);
     }
     let _ = std::fs::remove_dir_all(&data);
     drop(cluster);
 
-    let bare_rps = results[0].requests_per_second;
-    println!("\n| server | requests/s | vs bare | p50 | p99 | non-2xx |");
-    println!("|---|---:|---:|---:|---:|---:|");
-    for r in &results {
-        println!(
-            "| {} | {:.0} | {:.0}% | {:.2} ms | {:.2} ms | {} |",
-            r.name,
-            r.requests_per_second,
-            100.0 * r.requests_per_second / bare_rps,
-            r.p50_ms,
-            r.p99_ms,
-            r.errors
-        );
+    for (workload, (title, _, events)) in WORKLOADS.iter().enumerate() {
+        let of_workload: Vec<&Measured> =
+            results.iter().filter(|r| r.workload == workload).collect();
+        let bare_rps = of_workload[0].requests_per_second;
+        println!("\n{title}\n");
+        println!("| server | requests/s | events/s | vs bare | p50 | p99 | non-2xx |");
+        println!("|---|---:|---:|---:|---:|---:|---:|");
+        for r in of_workload {
+            println!(
+                "| {} | {:.0} | {:.0} | {:.0}% | {:.2} ms | {:.2} ms | {} |",
+                r.name,
+                r.requests_per_second,
+                r.requests_per_second * f64::from(*events),
+                100.0 * r.requests_per_second / bare_rps,
+                r.p50_ms,
+                r.p99_ms,
+                r.errors
+            );
+        }
     }
     println!(
         "\nwrk 1 thread, {CONNECTIONS} connections, {DURATION} after a {WARM_UP} warm-up; {} cores",
@@ -143,14 +171,22 @@ pub fn run(root: &Path) -> Result<()> {
     Ok(())
 }
 
-fn measure(name: &str, address: SocketAddr, key: &str, script: &Path) -> Result<Measured> {
-    step(&format!("wrk against {name} on {address}"));
+fn measure(
+    root: &Path,
+    workload: usize,
+    name: &str,
+    address: SocketAddr,
+    key: &str,
+) -> Result<Measured> {
+    let (title, script, _) = WORKLOADS[workload];
+    let script = root.join("scripts").join(script);
+    step(&format!("wrk: {title} against {name} on {address}"));
     let url = format!("http://{address}");
     let wrk = |duration: &str| -> Result<String> {
         output_of(
             Command::new("wrk")
                 .args(["-t1", "-c", CONNECTIONS, "-d", duration, "--latency", "-s"])
-                .arg(script)
+                .arg(&script)
                 .arg(&url)
                 .env("VITRINE_BENCH_KEY", key)
                 .env("VITRINE_BENCH_ORIGIN", ORIGIN),
@@ -172,6 +208,7 @@ fn measure(name: &str, address: SocketAddr, key: &str, script: &Path) -> Result<
     let requests = field("requests")?;
     let duration_s = field("duration_us")? / 1e6;
     Ok(Measured {
+        workload,
         name: name.to_owned(),
         requests_per_second: requests / duration_s,
         p50_ms: field("p50_us")? / 1000.0,
