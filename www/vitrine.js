@@ -1,5 +1,5 @@
 /*! Vitrine loader: one button in a shadow root; no request, cookie or storage until a click
- * (then widget.js) or Vitrine.track (then analytics.js). README: "The loader". */
+ * (then widget.js) or Vitrine.track (then analytics.js). See the README, "Embedding". */
 (() => {
   const script = document.currentScript;
   if (!script || window.Vitrine) return;

@@ -86,8 +86,9 @@ test("with consent, a beacon sent on pagehide arrives and is stored with the ano
   // Nothing is sent while the page is visible.
   await page.waitForTimeout(300);
   expect(beacons).toHaveLength(0);
+  // Made when the first event is recorded under consent (the module loads asynchronously).
+  await expect.poll(() => page.evaluate(() => localStorage.getItem("vitrine.aid"))).toMatch(HEX32);
   const anonymousId = await page.evaluate(() => localStorage.getItem("vitrine.aid"));
-  expect(anonymousId).toMatch(HEX32);
   await leave(page);
   const stored = await eventually((events) => events.find((e) => e.detail === term));
   expect(stored.consented).toBe(true);
