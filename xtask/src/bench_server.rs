@@ -25,14 +25,12 @@ const CONNECTIONS: &str = "32";
 const WARM_UP: &str = "3s";
 const DURATION: &str = "15s";
 
-/// What is measured: a name, its wrk script (under `scripts/`), and events per request.
+/// The wrk script (both workloads; `VITRINE_BENCH_WORKLOAD` picks one).
+const SCRIPT: &str = "scripts/wrk-widget.lua";
+/// What is measured: a name, its `VITRINE_BENCH_WORKLOAD`, and events per request.
 const WORKLOADS: [(&str, &str, u32); 2] = [
-    ("device render counted", "wrk-device-render.lua", 1),
-    (
-        "analytics beacon (10 events)",
-        "wrk-analytics-beacon.lua",
-        10,
-    ),
+    ("device render counted", "device-render", 1),
+    ("analytics beacon (10 events)", "beacon", 10),
 ];
 
 /// One measured run.
@@ -178,8 +176,8 @@ fn measure(
     address: SocketAddr,
     key: &str,
 ) -> Result<Measured> {
-    let (title, script, _) = WORKLOADS[workload];
-    let script = root.join("scripts").join(script);
+    let (title, workload_name, _) = WORKLOADS[workload];
+    let script = root.join(SCRIPT);
     step(&format!("wrk: {title} against {name} on {address}"));
     let url = format!("http://{address}");
     let wrk = |duration: &str| -> Result<String> {
@@ -189,7 +187,8 @@ fn measure(
                 .arg(&script)
                 .arg(&url)
                 .env("VITRINE_BENCH_KEY", key)
-                .env("VITRINE_BENCH_ORIGIN", ORIGIN),
+                .env("VITRINE_BENCH_ORIGIN", ORIGIN)
+                .env("VITRINE_BENCH_WORKLOAD", workload_name),
         )
     };
     wrk(WARM_UP)?;

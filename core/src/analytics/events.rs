@@ -2,8 +2,6 @@
 //! and how long a string may be. Unknown events and unknown fields are refused, not ignored, so
 //! a retailer who sends more than the schema allows finds out at once instead of leaking it.
 
-use serde::Serialize;
-
 /// Longest free-text field (a search term, a page name), in characters.
 pub const MAX_TEXT_CHARS: usize = 100;
 /// Longest product identifier (SKU), in characters (the server's limit for products too).
@@ -213,67 +211,56 @@ impl EventName {
 }
 
 /// One event, checked: the shape every store and every aggregate works from.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Event {
     /// Which event.
-    #[serde(serialize_with = "serialize_name")]
     pub name: EventName,
     /// When it happened, in milliseconds since the Unix epoch (the browser's clock).
     pub at: u64,
     /// The widget's random session id (widget events only): 32 lowercase hex digits.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session: Option<String>,
     /// Whether this is the first event of its name in its widget session (what the funnel
     /// counts, so it needs no session id to count sessions).
-    #[serde(skip_serializing_if = "is_false")]
     pub first: bool,
     /// The code or text field (`reason`, `kind`, `page`, `term`), under its wire name.
-    #[serde(skip)]
     pub detail: Option<String>,
     /// The product identifier.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub product: Option<String>,
     /// The number (`position`, `quantity`, `value`).
-    #[serde(skip)]
     pub amount: Option<f64>,
     /// The currency of a purchase.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
-}
-
-fn is_false(value: &bool) -> bool {
-    !*value
-}
-
-fn serialize_name<S: serde::Serializer>(name: &EventName, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(name.as_str())
 }
 
 impl Event {
     /// The event as the wire carries it (one JSON object, fields under their wire names).
     pub fn to_json(&self) -> String {
-        let mut value = match serde_json::to_value(self) {
-            Ok(serde_json::Value::Object(map)) => map,
-            _ => serde_json::Map::new(),
-        };
+        use serde_json::Value;
+        let mut object = serde_json::Map::new();
+        object.insert("name".into(), Value::from(self.name.as_str()));
+        object.insert("at".into(), Value::from(self.at));
+        if let Some(session) = &self.session {
+            object.insert("session".into(), Value::from(session.as_str()));
+        }
+        if self.first {
+            object.insert("first".into(), Value::Bool(true));
+        }
         for spec in self.name.fields() {
             let wire = match spec.kind {
-                FieldKind::Code | FieldKind::Text => {
-                    self.detail.clone().map(serde_json::Value::String)
-                }
-                FieldKind::Count { .. } => self.amount.map(|n| serde_json::Value::from(n as u64)),
+                FieldKind::Code | FieldKind::Text => self.detail.as_deref().map(Value::from),
+                FieldKind::Product => self.product.as_deref().map(Value::from),
+                FieldKind::Currency => self.currency.as_deref().map(Value::from),
+                FieldKind::Count { .. } => self.amount.map(|n| Value::from(n as u64)),
                 FieldKind::Money => self
                     .amount
                     .and_then(serde_json::Number::from_f64)
-                    .map(serde_json::Value::Number),
-                // Serialised by serde above.
-                FieldKind::Product | FieldKind::Currency => None,
+                    .map(Value::Number),
             };
             if let Some(wire) = wire {
-                value.insert(spec.name.to_owned(), wire);
+                object.insert(spec.name.to_owned(), wire);
             }
         }
-        serde_json::Value::Object(value).to_string()
+        Value::Object(object).to_string()
     }
 }
 

@@ -298,7 +298,7 @@ pub async fn report(
     Query(range): Query<ReportRange>,
 ) -> Result<Json<AnalyticsReport>, ApiError> {
     let retailer = authenticate(&state, &headers).await?;
-    let today = state.clock.now().div_euclid(86_400);
+    let today = state.clock.now().div_euclid(crate::storage::DAY);
     let last_day = match &range.to {
         Some(text) => parse_day(text, "to")?,
         None => today,
@@ -367,15 +367,18 @@ fn funnel_of(firsts: impl Fn(EventName) -> i64) -> Funnel {
     }
 }
 
+/// Sessions that reached `name`: its first-in-session events, on `day` or (None) over the range.
+fn firsts(counts: &AnalyticsCounts, name: EventName, day: Option<i64>) -> i64 {
+    counts
+        .events
+        .iter()
+        .filter(|c| c.name == name.as_str() && day.is_none_or(|day| c.day == day))
+        .map(|c| c.first_in_session)
+        .sum()
+}
+
 fn totals(counts: &AnalyticsCounts) -> Totals {
-    let firsts = |name: EventName| -> i64 {
-        counts
-            .events
-            .iter()
-            .filter(|c| c.name == name.as_str())
-            .map(|c| c.first_in_session)
-            .sum()
-    };
+    let firsts = |name: EventName| firsts(counts, name, None);
     let mut events = std::collections::BTreeMap::new();
     for count in &counts.events {
         *events.entry(count.name.clone()).or_insert(0) += count.events;
@@ -429,13 +432,7 @@ fn days(counts: &AnalyticsCounts) -> Vec<DayReport> {
     };
     days.into_iter()
         .map(|day| {
-            let firsts = |name: EventName| {
-                counts
-                    .events
-                    .iter()
-                    .find(|c| c.day == day && c.name == name.as_str())
-                    .map_or(0, |c| c.first_in_session)
-            };
+            let firsts = |name: EventName| firsts(counts, name, Some(day));
             DayReport {
                 day: format_day(day),
                 sessions: firsts(EventName::Opened),
