@@ -92,6 +92,8 @@ h2 { font-size: 20px; margin: 0; line-height: 1.25; }
 /* The loader's launcher-button rule shares this shadow root; [hidden] must win over it. */
 [hidden] { display: none !important; }
 .step h3 { font-size: 16px; margin: 16px 0 8px; }
+/* Headings take focus only to be announced when a step opens; they are not controls. */
+h3[tabindex="-1"]:focus { outline: none; }
 .points { margin: 0 0 12px; padding-left: 18px; display: grid; gap: 6px; font-size: 14px; }
 .consent { display: flex; gap: 10px; align-items: flex-start; background: #f9fafb; border: 1px solid #e5e7eb;
   border-radius: 10px; padding: 10px 12px; font-size: 14px; }
@@ -343,7 +345,7 @@ class Widget {
       el("div", { class: "actions" }, this.saveButton),
       this.saveStatus);
     this.renderStep = el("section", { class: "step render", "aria-labelledby": "vitrine-render-title", hidden: true },
-      el("h3", { id: "vitrine-render-title" }, "Your room, with this product"),
+      this.renderTitle = el("h3", { id: "vitrine-render-title", tabindex: "-1" }, "Your room, with this product"),
       el("figure", { class: "render-figure" }, this.renderImage,
         el("span", { class: "ai-label", "aria-hidden": "true" }, "AI-generated"), this.renderCaption),
       this.saveBox,
@@ -418,7 +420,7 @@ class Widget {
     }
     // Keep focus inside the dialog while it is open.
     if (event.key !== "Tab") return;
-    const focusable = [...this.panel.querySelectorAll("button, input, [tabindex]")]
+    const focusable = [...this.panel.querySelectorAll("button, input, [tabindex]:not([tabindex='-1'])")]
       .filter((node) => !node.disabled && node.offsetParent !== null && !node.closest("[hidden]"));
     if (!focusable.length) return;
     const first = focusable[0];
@@ -446,9 +448,12 @@ class Widget {
       notice: this.notice.tick,
       photo: this.photoStep.querySelector("input"),
       place: this.placement.handles[0],
-      render: this.renderStep.querySelector("button"),
+      // The picture and its AI label first (announced by its heading), not the save popup below
+      // it: focusing a button further down can scroll the picture out of sight on a short screen.
+      render: this.renderTitle,
     }[step];
-    if (focusTarget) focusTarget.focus();
+    if (focusTarget) focusTarget.focus({ preventScroll: step === "render" });
+    if (step === "render") this.panel.scrollTop = 0;
   }
 
   clearMessages() {

@@ -246,8 +246,9 @@ impl IntoResponse for DemoError {
 }
 
 /// The product page, with the widget origin filled in. `?test-hooks` adds `data-test-hooks` to
-/// the loader's tag, which lets the Playwright tests read the cleaned bytes; without it the
-/// page is exactly what a retailer would paste.
+/// the loader's tag, which lets the browser tests read the cleaned bytes, and loads
+/// `assets/test-recorder.js` first (errors and request bodies, for engines without BiDi);
+/// without it the page is exactly what a retailer would paste.
 async fn product_page(
     State(state): State<Arc<DemoState>>,
     RawQuery(query): RawQuery,
@@ -266,6 +267,14 @@ async fn product_page(
         .replace(
             "{{TEST_HOOKS}}",
             if hooks { " data-test-hooks" } else { "" },
+        )
+        .replace(
+            "{{TEST_RECORDER}}",
+            if hooks {
+                "\n  <script src=\"/assets/test-recorder.js\"></script>"
+            } else {
+                ""
+            },
         );
     let mut response = Html(page).into_response();
     let headers = response.headers_mut();
@@ -300,7 +309,7 @@ mod tests {
         write("www/node_modules/secret/index.js", b"/* not public */");
         write(
             "www/demo/index.html",
-            b"<script src=\"{{WIDGET_ORIGIN}}/vitrine.js\" data-key=\"{{PUBLISHABLE_KEY}}\"{{TEST_HOOKS}}></script>",
+            b"{{TEST_RECORDER}}<script src=\"{{WIDGET_ORIGIN}}/vitrine.js\" data-key=\"{{PUBLISHABLE_KEY}}\"{{TEST_HOOKS}}></script>",
         );
         write("pkg/vitrine_widget_bg.wasm", b"\0asm\x01\0\0\0");
         write("pkg/vitrine_widget.js", b"export default 1;");
@@ -393,6 +402,11 @@ mod tests {
         );
         let hooked = get_path(app, "/?test-hooks").await;
         let body = to_bytes(hooked.into_body(), 1 << 20).await.expect("body");
-        assert!(String::from_utf8_lossy(&body).contains(" data-test-hooks>"));
+        let hooked = String::from_utf8_lossy(&body);
+        assert!(hooked.contains(" data-test-hooks>"), "{hooked}");
+        assert!(
+            hooked.contains("<script src=\"/assets/test-recorder.js\"></script>"),
+            "{hooked}"
+        );
     }
 }

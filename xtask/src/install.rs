@@ -18,7 +18,16 @@ const DEBIAN: &[(&str, &str)] = &[
     ("brotli", "/usr/bin/brotli"),
     // The storage tests start their own throwaway cluster with these binaries.
     ("postgresql", "/usr/lib/postgresql"),
+    // The other two engines a shopper uses: Firefox ESR (driven by geckodriver, below) and
+    // WebKitGTK (WebKitWebDriver driving MiniBrowser, which needs an X display: Xvfb).
+    ("firefox-esr", "/usr/bin/firefox-esr"),
+    ("webkit2gtk-driver", "/usr/bin/WebKitWebDriver"),
+    ("xvfb", "/usr/bin/Xvfb"),
+    ("xauth", "/usr/bin/xauth"),
 ];
+
+/// geckodriver from crates.io (Mozilla publishes it there), pinned: it speaks to Firefox ESR.
+pub const GECKODRIVER_VERSION: &str = "0.37.1";
 
 /// Everything `cargo xtask test` needs.
 pub fn everything(root: &Path) -> Result<()> {
@@ -26,6 +35,7 @@ pub fn everything(root: &Path) -> Result<()> {
     wasm_target()?;
     wasm_bindgen_cli(root)?;
     cargo_fuzz()?;
+    geckodriver()?;
     npm_packages(root)?;
     registry_files::models(root)?;
     registry_files::evaluation_photos(root)?;
@@ -149,6 +159,26 @@ fn cargo_install(krate: &str, version: Option<&str>) -> Result<()> {
         "{krate}'s lock file no longer resolves; installing the same version unlocked"
     ));
     cmd(Command::new("cargo").args(&args))
+}
+
+/// Where `cargo install` put geckodriver.
+pub fn geckodriver_path() -> std::path::PathBuf {
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".cargo")))
+        .unwrap_or_else(|| std::path::PathBuf::from("/root/.cargo"));
+    cargo_home.join("bin/geckodriver")
+}
+
+fn geckodriver() -> Result<()> {
+    let current = output_of(Command::new(geckodriver_path()).arg("--version")).unwrap_or_default();
+    if current.split_whitespace().nth(1) == Some(GECKODRIVER_VERSION) {
+        return Ok(());
+    }
+    step(&format!(
+        "installing geckodriver {GECKODRIVER_VERSION} from crates.io (once)"
+    ));
+    cargo_install("geckodriver", Some(GECKODRIVER_VERSION))
 }
 
 pub fn nightly_available() -> bool {

