@@ -1,5 +1,5 @@
-// The shopper's path timed in each engine, over WebDriver, with the walks' harness — the same
-// measures as www/bench/run-path-bench.mjs (Chromium under Playwright), so the engines compare:
+// The shopper's path timed in each engine, over WebDriver, with the walks' harness (it replaced
+// the Chromium-only Playwright script of issue 6, with the same measures), so engines compare:
 // - click on the launcher → pre-flight notice shown (first visit: a fresh profile per run, so
 //   widget.js, the worker and the WASM are fetched and compiled), beside a native <dialog>;
 // - a 12 MP photo chosen → render shown, on the server (beside a bare fetch POST of the same
@@ -11,8 +11,9 @@
 //   VITRINE_SERVER_BIN=target/release/vitrine-server VITRINE_ROOT=$PWD node www/engines/bench.mjs
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { gzipSync } from "node:zlib";
 import { ENGINES, launch } from "./browsers.mjs";
-import { SHOP_ORIGIN, WIDGET_ORIGIN, startDemo } from "./demo-server.mjs";
+import { ROOT, SHOP_ORIGIN, WIDGET_ORIGIN, startDemo } from "./demo-server.mjs";
 import { ARTEFACTS, FIXTURES, Shopper } from "./shopper.mjs";
 
 const runs = Number(process.env.VITRINE_BENCH_RUNS ?? 5);
@@ -133,7 +134,10 @@ try {
 } finally {
   demo.stop();
 }
+const wasm = readFileSync(path.join(ROOT, "pkg/vitrine_widget_bg.wasm"));
+const loader = readFileSync(path.join(ROOT, "www/vitrine.js"));
 console.log([
+  `Loader: ${loader.length} B, ${gzipSync(loader, { level: 9 }).length} B gzipped. WASM: ${wasm.length} B, ${gzipSync(wasm, { level: 9 }).length} B gzipped.`,
   `Photo: 4000×3000 JPEG (${(readFileSync(photo).length / 1e6).toFixed(1)} MB) drawn from ${path.basename(source)}; median of ${runs} runs after one warm-up, each in a fresh profile; shop ${SHOP_ORIGIN}, widget ${WIDGET_ORIGIN}.`,
   "",
   "| Engine | What | Median | Min–max | Peer, same run |",

