@@ -132,7 +132,7 @@ try {
     console.error(`${version}: done`);
   }
 } finally {
-  demo.stop();
+  await demo.stop();
 }
 const wasm = readFileSync(path.join(ROOT, "pkg/vitrine_widget_bg.wasm"));
 const loader = readFileSync(path.join(ROOT, "www/vitrine.js"));

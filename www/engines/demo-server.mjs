@@ -15,7 +15,7 @@ const SHOP_PORT = Number(process.env.VITRINE_ENGINES_SHOP_PORT ?? 19788);
 export const WIDGET_ORIGIN = `http://127.0.0.1:${WIDGET_PORT}`;
 export const SHOP_ORIGIN = `http://127.0.0.1:${SHOP_PORT}`;
 
-/** Starts the demo; resolves once its health check answers. `stop()` ends it and its data. */
+/** Starts the demo; resolves once its health check answers. `await stop()` ends it and its data. */
 export async function startDemo({ rendersPerHour = 100, rendersPerDay = 200 } = {}) {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "vitrine-engines-"));
   const child = spawn(SERVER, [
@@ -25,14 +25,24 @@ export async function startDemo({ rendersPerHour = 100, rendersPerDay = 200 } = 
   ], { stdio: ["ignore", "ignore", "pipe"] });
   let log = "";
   child.stderr.on("data", (chunk) => (log = (log + chunk).slice(-8000)));
-  const stop = () => {
-    if (child.exitCode == null) child.kill("SIGTERM");
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  /** Ends the server (SIGTERM: it finishes what is in flight) and resolves once it has gone. */
+  const stop = async () => {
+    if (child.exitCode == null && child.signalCode == null) {
+      child.kill("SIGTERM");
+      const late = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(late);
+    }
     rmSync(dataDir, { recursive: true, force: true });
   };
-  process.on("exit", stop);
+  process.on("exit", () => {
+    if (child.exitCode == null) child.kill("SIGKILL");
+    rmSync(dataDir, { recursive: true, force: true });
+  });
   for (let i = 0; i < 300; i++) {
     if (child.exitCode != null) {
-      stop();
+      await stop();
       throw new Error(`${SERVER} demo exited with ${child.exitCode}:\n${log}`);
     }
     try {
@@ -42,6 +52,6 @@ export async function startDemo({ rendersPerHour = 100, rendersPerDay = 200 } = 
     }
     await sleep(100);
   }
-  stop();
+  await stop();
   throw new Error(`the demo did not answer within 30 s:\n${log}`);
 }
