@@ -452,8 +452,9 @@ class Widget {
       // it: focusing a button further down can scroll the picture out of sight on a short screen.
       render: this.renderTitle,
     }[step];
-    if (focusTarget) focusTarget.focus({ preventScroll: step === "render" });
-    if (step === "render") this.panel.scrollTop = 0;
+    // Each step opens at its top; focus then scrolls only as far as its target needs.
+    this.panel.scrollTop = 0;
+    if (focusTarget) focusTarget.focus();
   }
 
   clearMessages() {

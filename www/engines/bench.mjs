@@ -50,7 +50,7 @@ async function oneRun(shopper, onDevice) {
     document.addEventListener("click", () => (window.__bench.click ??= performance.now()), true);
     window.Vitrine.on("notice", () => (window.__bench.notice = performance.now()));
     window.Vitrine.on("render", () => (window.__bench.render = performance.now()));`);
-  await (await shopper.driver.executeScript("return document.querySelector('[data-vitrine]').shadowRoot.querySelector('button')")).click();
+  await shopper.openWidget();
   await shopper.waitFor("return window.__bench.notice != null", "the notice");
   const notice = await shopper.driver.executeScript("return window.__bench.notice - window.__bench.click");
   const dialog = await shopper.driver.executeAsyncScript(`
@@ -76,8 +76,7 @@ async function oneRun(shopper, onDevice) {
       };
       start();
     });`, onDevice);
-  const input = await shopper.driver.executeScript("return document.querySelector('[data-vitrine]').shadowRoot.querySelector('input[data-vitrine-input=library]')");
-  await input.sendKeys(photo);
+  await shopper.givePhoto(photo);
   await shopper.waitFor("return window.__bench.render != null", "the render", 120_000);
   const pathMs = await shopper.driver.executeScript("return window.__bench.render - window.__bench.chosen");
   let direct = null;

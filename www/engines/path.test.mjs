@@ -93,7 +93,7 @@ walk("the notice: nothing ticked or sent before consent; the flag lasts 7 days; 
   await shopper.driver.executeScript("localStorage.removeItem('vitrine.consent')");
   await again.click();
   await shopper.click("button", "No thanks");
-  await shopper.waitFor("return document.querySelector('[data-vitrine]').shadowRoot.querySelector('.backdrop').hidden", "the widget to close");
+  await shopper.waitFor("return root.querySelector('.backdrop').hidden", "the widget to close");
   assert.equal(await shopper.driver.executeScript("return localStorage.getItem('vitrine.consent')"), null);
 });
 
@@ -170,7 +170,7 @@ walk("save on this device: listed after a reload, removable; share publicly and 
   assert.equal(await items(), 1);
   await shopper.screenshot("6-listed-after-reload");
   await shopper.click("button", "Remove the picture of");
-  await shopper.waitFor("return document.querySelector('[data-vitrine]').shadowRoot.querySelectorAll('.recent-list li').length === 0", "the saved picture to go");
+  await shopper.waitFor("return root.querySelectorAll('.recent-list li').length === 0", "the saved picture to go");
 
   // The withdrawal link removes the shared picture at once; a second visit finds nothing.
   await shopper.browser.collect();
@@ -197,7 +197,7 @@ walk("keyboard only: launcher, notice, placement, render, save and close without
   await shopper.tabTo(/^See it in your room$/, 60);
   await shopper.press(Key.ENTER);
   await shopper.find("h3", "Before you start");
-  await shopper.waitFor("return /I am 18 or over/.test(document.querySelector('[data-vitrine]').shadowRoot.activeElement?.labels?.[0]?.textContent || '')", "focus on the consent tick");
+  await shopper.waitFor("return /I am 18 or over/.test(root.activeElement?.labels?.[0]?.textContent || '')", "focus on the consent tick");
   await shopper.press(Key.SPACE);
   assert.equal(await (await shopper.find("input[type=checkbox]", "I am 18 or over")).isSelected(), true);
   await shopper.tabTo(/^Continue$/);
@@ -214,7 +214,7 @@ walk("keyboard only: launcher, notice, placement, render, save and close without
   await shopper.tabTo(/^Next: place it$/);
   await shopper.press(Key.ENTER);
   await shopper.find("h3", "Where does it go?");
-  await shopper.waitFor("return document.querySelector('[data-vitrine]').shadowRoot.activeElement?.dataset.corner === '0'", "focus on the first corner");
+  await shopper.waitFor("return root.activeElement?.dataset.corner === '0'", "focus on the first corner");
   const before = (await shopper.focused()).name;
   await shopper.press(Key.ARROW_DOWN);
   const moved = (await shopper.focused()).name;
@@ -231,5 +231,5 @@ walk("keyboard only: launcher, notice, placement, render, save and close without
   await shopper.find("p", "Saved on this device.");
   await shopper.screenshot("8-keyboard-saved");
   await shopper.press(Key.ESCAPE);
-  await shopper.waitFor("return document.querySelector('[data-vitrine]').shadowRoot.querySelector('.backdrop').hidden", "Escape to close the widget");
+  await shopper.waitFor("return root.querySelector('.backdrop').hidden", "Escape to close the widget");
 });

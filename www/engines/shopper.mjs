@@ -31,6 +31,22 @@ const FIND_JS = `${ROOT_JS}
   return [...root.querySelectorAll(selector)].find((node) => visible(node) && (text == null
     || name(node).includes(text) || (label(node) && name(label(node)).includes(text)))) || null;`;
 
+/** Calls `check` every 100 ms until it gives a truthy value (returned) or `timeout` ms pass. */
+async function poll(check, what, timeout) {
+  const started = Date.now();
+  let last;
+  while (Date.now() - started < timeout) {
+    try {
+      last = await check();
+      if (last) return last;
+    } catch (error) {
+      last = error.message;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`waited ${timeout} ms for ${what} (last: ${JSON.stringify(last)})`);
+}
+
 export class Shopper {
   constructor(browser, { timeout = 30_000 } = {}) {
     this.browser = browser;
@@ -44,13 +60,17 @@ export class Shopper {
   async visit(query = "?test-hooks") {
     await this.browser.collect();
     await this.driver.get(`${SHOP_ORIGIN}/${query}`);
-    await this.waitFor("return !!document.querySelector('[data-vitrine]')?.shadowRoot?.querySelector('button')", "the launcher");
+    await this.launcherReady();
   }
 
   async reload() {
     await this.browser.collect();
     await this.driver.navigate().refresh();
-    await this.waitFor("return !!document.querySelector('[data-vitrine]')?.shadowRoot?.querySelector('button')", "the launcher");
+    await this.launcherReady();
+  }
+
+  launcherReady() {
+    return this.waitFor("return !!root?.querySelector('button')", "the launcher");
   }
 
   /** Runs `js` in the page; `root` is the widget's shadow root. */
@@ -59,33 +79,19 @@ export class Shopper {
   }
 
   /**
-   * Polls `js` until it returns true or the time is up. Return a boolean or a small value only:
-   * WebKitWebDriver hangs for good serialising an object that holds a Blob or a large typed array.
+   * Polls `js` (with `root`, the widget's shadow root, or null before the loader has run) until it
+   * returns true or the time is up. Return a boolean or a small value only: WebKitWebDriver hangs
+   * for good serialising an object that holds a Blob or a large typed array.
    */
-  async waitFor(js, what, timeout = this.timeout) {
-    const started = Date.now();
-    let last;
-    while (Date.now() - started < timeout) {
-      try {
-        last = await this.driver.executeScript(js);
-        if (last) return last;
-      } catch (error) {
-        last = error.message;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`waited ${timeout} ms for ${what} (last: ${JSON.stringify(last)})`);
+  waitFor(js, what, timeout = this.timeout) {
+    const script = `const root = document.querySelector('[data-vitrine]')?.shadowRoot ?? null;\n${js}`;
+    return poll(() => this.driver.executeScript(script), what, timeout);
   }
 
   /** Waits until the widget shows an element matching `selector` (and `text`); returns it. */
-  async find(selector, text, timeout = this.timeout) {
-    const started = Date.now();
-    while (Date.now() - started < timeout) {
-      const found = await this.driver.executeScript(FIND_JS, selector, text ?? null);
-      if (found) return found;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`the widget never showed ${selector}${text ? ` "${text}"` : ""}`);
+  find(selector, text, timeout = this.timeout) {
+    return poll(() => this.driver.executeScript(FIND_JS, selector, text ?? null),
+      `the widget to show ${selector}${text ? ` "${text}"` : ""}`, timeout);
   }
 
   /** Is an element matching `selector` (and `text`) visible right now? */
@@ -97,8 +103,9 @@ export class Shopper {
     await (await this.find(selector, text)).click();
   }
 
+  /** Clicks the launcher (a WebDriver click, as a shopper's) and waits for the dialog. */
   async openWidget() {
-    await this.script("root.querySelector('button').click()");
+    await (await this.script("return root.querySelector('button')")).click();
     await this.find("[role=dialog]");
   }
 
@@ -113,9 +120,13 @@ export class Shopper {
   /** Gives the photo picker a file, as the shopper's file chooser would. */
   async choosePhoto(name) {
     await this.script("if (window.__vitrineTest) window.__vitrineTest.last = null");
-    const input = await this.driver.executeScript(`${ROOT_JS} return root.querySelector('input[data-vitrine-input=library]')`);
-    await input.sendKeys(fixture(name));
+    await this.givePhoto(fixture(name));
     return this.cleaned();
+  }
+
+  /** Hands the photo picker the file at `file` (WebDriver's file upload on the real input). */
+  async givePhoto(file) {
+    await (await this.script("return root.querySelector('input[data-vitrine-input=library]')")).sendKeys(file);
   }
 
   /** What the widget produced from the photo (test hooks): bytes and what it said it removed. */
@@ -153,7 +164,6 @@ export class Shopper {
    */
   async renderInSight() {
     await this.waitFor(`
-      const root = document.querySelector('[data-vitrine]').shadowRoot;
       const image = root.querySelector('.render-figure img');
       return !!image && image.complete && image.naturalWidth > 0;`, "the render to be decoded");
     const sight = await this.script(`

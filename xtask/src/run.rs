@@ -224,15 +224,23 @@ pub fn test(root: &Path, args: &[String]) -> Result<()> {
         stages.run("fuzz corpora under libFuzzer (cargo fuzz, nightly)", || {
             fuzz_corpora(root)
         })?;
+        let mut server = PathBuf::new();
+        stages.run(
+            "building the widget and the demo for the browser walks",
+            || {
+                server = demo_for_walks(root)?;
+                Ok(())
+            },
+        )?;
         stages.run(
             "Playwright walks of the demo page in headless Chromium",
-            || playwright(root),
+            || playwright(root, &server),
         )?;
         // Chromium too: Playwright covers it in depth, and the same walk there proves the harness.
         for engine in Engine::ALL {
             stages.run(
                 &format!("the shopper's path in {} over WebDriver", engine.name()),
-                || webdriver_walks(root, engine),
+                || webdriver_walks(root, &server, engine),
             )?;
         }
     }
@@ -278,20 +286,21 @@ impl Engine {
         }
     }
 
-    /// `program` with its arguments, run so that this engine can show windows: WebKitGTK's
-    /// MiniBrowser has no headless mode and draws into a virtual X display.
-    fn command(self, program: &str, args: &[&str]) -> Command {
-        if self == Engine::WebKit {
-            let mut command = Command::new("xvfb-run");
-            command
-                .args(["-a", "-s", "-screen 0 1280x900x24", program])
-                .args(args);
-            command
-        } else {
-            let mut command = Command::new(program);
-            command.args(args);
-            command
+    /// `command`, run so that this engine can show windows: WebKitGTK's MiniBrowser has no
+    /// headless mode and draws into a virtual X display.
+    fn with_display(self, command: Command) -> Command {
+        if self != Engine::WebKit {
+            return command;
         }
+        let mut wrapped = Command::new("xvfb-run");
+        wrapped
+            .args(["-a", "-s", "-screen 0 1280x900x24"])
+            .arg(command.get_program())
+            .args(command.get_args());
+        if let Some(dir) = command.get_current_dir() {
+            wrapped.current_dir(dir);
+        }
+        wrapped
     }
 }
 
@@ -311,10 +320,8 @@ fn widget_tests_in(root: &Path, engine: Engine) -> Result<()> {
         if let Some(features) = features {
             args.extend(["--features", features]);
         }
-        let cargo_bin = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let mut command = engine.command(&cargo_bin, &args);
+        let mut command = engine.with_display(cargo(root, &args));
         command
-            .current_dir(root)
             .env("WASM_BINDGEN_TEST_TIMEOUT", "300")
             .env_remove("GECKODRIVER")
             .env_remove("SAFARIDRIVER")
@@ -348,12 +355,13 @@ pub fn walks(root: &Path, args: &[String]) -> Result<()> {
             })
             .collect::<Result<_>>()?
     };
+    let server = demo_for_walks(root)?;
     for engine in engines {
         step(&format!(
             "the shopper's path in {} over WebDriver",
             engine.name()
         ));
-        webdriver_walks(root, engine)?;
+        webdriver_walks(root, &server, engine)?;
     }
     Ok(())
 }
@@ -374,14 +382,13 @@ fn demo_for_walks(root: &Path) -> Result<PathBuf> {
 }
 
 /// The cross-engine subset of the shopper's path (www/engines/path.test.mjs) in one engine.
-fn webdriver_walks(root: &Path, engine: Engine) -> Result<()> {
-    let server = demo_for_walks(root)?;
+fn webdriver_walks(root: &Path, server: &Path, engine: Engine) -> Result<()> {
     let mut command = Command::new("node");
     command
         .args(["--test", "--test-concurrency=1", "engines/path.test.mjs"])
         .current_dir(root.join("www"))
         .env("VITRINE_ENGINE", engine.id())
-        .env("VITRINE_SERVER_BIN", &server)
+        .env("VITRINE_SERVER_BIN", server)
         .env("VITRINE_ROOT", root)
         .env("GECKODRIVER", install::geckodriver_path());
     cmd(&mut command)
@@ -428,13 +435,12 @@ fn fuzz_corpora(root: &Path) -> Result<()> {
     Ok(())
 }
 
-fn playwright(root: &Path) -> Result<()> {
-    let server = demo_for_walks(root)?;
+fn playwright(root: &Path, server: &Path) -> Result<()> {
     let mut command = Command::new("npx");
     command
         .args(["playwright", "test"])
         .current_dir(root.join("www"))
-        .env("VITRINE_SERVER_BIN", &server)
+        .env("VITRINE_SERVER_BIN", server)
         .env("VITRINE_ROOT", root);
     cmd(&mut command)
 }
