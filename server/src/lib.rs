@@ -1,7 +1,7 @@
-//! The Vitrine server as a library: the parts the binary and the integration tests share.
+//! The Vitrine server as a library: the parts the binary and the integration tests share. (The
+//! binary's own parts, `admin` and the demo, are under `src/cli/`.)
 
 pub mod address_hash;
-pub mod admin;
 pub mod api;
 pub mod app;
 pub mod client_address;
@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod origins;
 pub mod rate_limit;
 pub mod render;
+pub mod secret;
 pub mod serve;
 pub mod shutdown;
 pub mod storage;

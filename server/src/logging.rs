@@ -3,13 +3,16 @@
 //! One line per request, written by the metrics middleware with exactly these fields: method,
 //! route *template* (`/v1/widget/{key}/config`: never the key, the raw path or the query), status
 //! and latency. Nothing records the peer address, `X-Forwarded-For`, `Origin`, cookies or bodies —
-//! the line is built from an explicit list rather than from the request's `Debug`. Errors log
-//! their kind, never request data.
+//! the line is built from an explicit list rather than from the request's `Debug`. A refusal adds
+//! its error code; a failure of ours its cause (set by the error conversions in
+//! [`crate::api::error`]), which names what failed, never request data.
 
 use std::time::Duration;
 
+use tracing::Level;
 use tracing_subscriber::EnvFilter;
 
+use crate::api::error::ErrorCause;
 use crate::config::LogFormat;
 
 /// Installs the process-wide subscriber: JSON lines (the default) or human-readable text, on
@@ -31,15 +34,44 @@ pub fn init(format: LogFormat) {
     };
 }
 
+/// What the per-request log line says.
+#[derive(Debug)]
+pub struct Answered<'a> {
+    /// The method (or `other`).
+    pub method: &'a str,
+    /// The route template.
+    pub route: &'a str,
+    /// The status.
+    pub status: u16,
+    /// The time to answer.
+    pub latency: Duration,
+    /// The answer's error code, if it is a refusal.
+    pub error: Option<&'a str>,
+}
+
 /// The per-request log line: one event, no span (measured: a span per request plus the event
-/// formatted with it cost a quarter of the server's throughput).
-pub fn request_answered(method: &str, route: &str, status: u16, latency: Duration) {
-    tracing::info!(
-        target: "vitrine_server::request",
+/// formatted with it cost a quarter of the server's throughput). A failure of ours carries its
+/// cause, at its level; the handlers' error conversions log nothing themselves.
+pub fn request_answered(line: &Answered<'_>, cause: Option<&ErrorCause>) {
+    let Answered {
         method,
         route,
         status,
-        latency_ms = latency.as_secs_f64() * 1000.0,
-        "answered"
-    );
+        latency,
+        error,
+    } = *line;
+    let latency_ms = latency.as_secs_f64() * 1000.0;
+    match cause {
+        None => tracing::info!(target: "vitrine_server::request", method, route, status, latency_ms, error, "answered"),
+        Some(cause) if cause.level == Level::WARN => tracing::warn!(
+            target: "vitrine_server::request",
+            method, route, status, latency_ms, error, failed = cause.what, cause = %cause.detail,
+            "answered"
+        ),
+        Some(cause) => tracing::error!(
+            target: "vitrine_server::request",
+            method, route, status, latency_ms, error, failed = cause.what, cause = %cause.detail,
+            "answered"
+        ),
+    }
 }

@@ -3,9 +3,7 @@
 //! - `admin …`: retailers, keys and origins, on the same database;
 //! - `demo`: the widget's assets and a demo retailer page on two loopback origins.
 
-mod demo;
-mod demo_products;
-mod static_assets;
+mod cli;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -13,7 +11,8 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
-use vitrine_server::admin::{self, AdminCommand};
+use cli::admin::{self, AdminCommand};
+use cli::demo;
 use vitrine_server::config::{self, Config};
 use vitrine_server::{logging, serve};
 

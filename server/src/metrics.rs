@@ -20,7 +20,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
-use crate::api::error::ErrorCode;
+use crate::api::error::{ErrorCause, ErrorCode};
 
 /// Labels of a request.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -153,7 +153,16 @@ pub async fn record(State(metrics): State<Arc<Metrics>>, request: Request, next:
     let started = Instant::now();
     let response = next.run(request).await;
     let latency = started.elapsed();
-    crate::logging::request_answered(&method, &route, response.status().as_u16(), latency);
+    crate::logging::request_answered(
+        &crate::logging::Answered {
+            method: &method,
+            route: &route,
+            status: response.status().as_u16(),
+            latency,
+            error: response.extensions().get::<ErrorCode>().map(|code| code.0),
+        },
+        response.extensions().get::<ErrorCause>(),
+    );
     metrics
         .latency
         .get_or_create(&RouteLabels {

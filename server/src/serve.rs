@@ -5,23 +5,17 @@
 //! lets in-flight requests finish — for at most the request timeout plus a few seconds, after
 //! which it exits anyway (a stuck client cannot hold a deploy hostage).
 
-use crate::render::gemini::GeminiImage;
-use crate::render::openai::OpenAiImageEdits;
-use crate::render::person_gate::PersonGate;
-use crate::render::{RenderBackends, RenderService};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
 use crate::app::{self, AppState};
-use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, DatabaseUrl};
-use crate::metrics::Metrics;
-use crate::rate_limit::RateLimiter;
 use crate::storage::Storage;
-use crate::widget_guard::KeyCache;
 use crate::{shutdown, sweeper};
 
 /// Extra time, beyond the request timeout, that draining may take.
@@ -79,65 +73,64 @@ fn sqlite_path(url: &str) -> Option<&str> {
     (!path.is_empty() && path != ":memory:").then_some(path)
 }
 
+/// What a serving process holds beside its listeners: the app's state, the lock that makes it an
+/// SQLite database's only server, and the retention sweeper. `serve` and the demo both start one.
+#[derive(Debug)]
+pub struct Server {
+    /// The app's state, for [`app::router`].
+    pub state: AppState,
+    _only_server: Option<std::fs::File>,
+    sweeper: JoinHandle<()>,
+}
+
+impl Server {
+    /// Locks an SQLite database to this process, opens (and migrates) the database, builds the
+    /// state from `config`, and starts the sweeper, which runs until `stop`.
+    pub async fn start(config: &Config, stop: watch::Receiver<bool>) -> Result<Self> {
+        let only_server = lock_sqlite(config)?;
+        let storage = open_storage(config).await?;
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("cannot create {}", config.data_dir.display()))?;
+        let state = AppState::from_config(config, storage.clone())
+            .build()
+            .await?;
+        let sweeper = tokio::spawn(sweeper::run(
+            storage,
+            Arc::clone(&state.clock),
+            sweeper::SWEEP_INTERVAL,
+            stop,
+        ));
+        Ok(Self {
+            state,
+            _only_server: only_server,
+            sweeper,
+        })
+    }
+
+    /// After serving: stops the sweeper, writes the last rate-limit counts, closes the database
+    /// (and then lets go of the SQLite lock).
+    pub async fn finish(self) {
+        self.sweeper.abort();
+        if let Err(error) = self.state.rate_limiter.flush().await {
+            tracing::error!(error = %error, "could not write the last rate-limit counts");
+        }
+        self.state.storage.close().await;
+    }
+}
+
 /// Serves until a shutdown signal.
 pub async fn run(config: Config) -> Result<()> {
-    let _only_server = lock_sqlite(&config)?;
-    let storage = open_storage(&config).await?;
-    std::fs::create_dir_all(&config.data_dir)
-        .with_context(|| format!("cannot create {}", config.data_dir.display()))?;
-    let address_key = config
-        .address_hash_key()
-        .context("cannot load the address-hash secret")?;
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let rate_limiter = RateLimiter::start(
-        &storage,
-        address_key,
-        config.trusted_proxies.clone(),
-        Arc::clone(&clock),
-    )
-    .await
-    .context("cannot load the rate-limit counters")?;
-    let person_gate = PersonGate::load(&config.models_dir);
-    let mut backends = RenderBackends::builtin_only();
-    if let Some(settings) = &config.openai {
-        backends.openai = Some(Arc::new(OpenAiImageEdits::new(settings.clone())?));
-    }
-    if let Some(settings) = &config.gemini {
-        backends.gemini = Some(Arc::new(GeminiImage::new(settings.clone())?));
-    }
-    let render = RenderService::new(
-        person_gate,
-        backends,
-        config.render_concurrency,
-        config.max_body_bytes,
-    );
-    let state = AppState {
-        storage: storage.clone(),
-        rate_limiter: Arc::new(rate_limiter),
-        metrics: Arc::new(Metrics::new()),
-        clock: Arc::clone(&clock),
-        max_body_bytes: config.max_body_bytes,
-        request_timeout: config.request_timeout,
-        keys: Arc::new(KeyCache::new(config.key_cache)),
-        render: Arc::new(render),
-    };
-    let limiter = Arc::clone(&state.rate_limiter);
+    let stop = shutdown::on_signal();
+    let server = Server::start(&config, stop.clone()).await?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let address = listener.local_addr()?;
-    let stop = shutdown::on_signal();
-    let sweeper = tokio::spawn(sweeper::run(
-        storage.clone(),
-        Arc::clone(&clock),
-        sweeper::SWEEP_INTERVAL,
-        stop.clone(),
-    ));
-    tracing::info!(%address, database = storage.backend(), "listening");
+    tracing::info!(%address, database = server.state.storage.backend(), "listening");
 
-    let server = axum::serve(
+    let serving = axum::serve(
         listener,
-        app::router(state).into_make_service_with_connect_info::<SocketAddr>(),
+        app::router(server.state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown::signalled(stop.clone()));
     let deadline = async {
@@ -145,14 +138,10 @@ pub async fn run(config: Config) -> Result<()> {
         tokio::time::sleep(config.request_timeout + DRAIN_GRACE).await;
     };
     tokio::select! {
-        served = server => served.context("serving")?,
+        served = serving => served.context("serving")?,
         () = deadline => tracing::warn!("in-flight requests did not finish in time; exiting"),
     }
-    sweeper.abort();
-    if let Err(error) = limiter.flush().await {
-        tracing::error!(error = %error, "could not write the last rate-limit counts");
-    }
-    storage.close().await;
+    server.finish().await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -42,7 +42,28 @@ use crate::api::error::ApiError;
 use crate::clock::Clock;
 use crate::keys::PublishableKey;
 use crate::origins::{AllowedOrigin, is_allowed};
-use crate::storage::{KeyHolder, Limits, RetailerId, Storage};
+use crate::storage::{KeyHolder, Limits, RetailerId, Storage, StorageError};
+
+/// Why the gate refused a request (answered as 401/403 through
+/// [`ApiError`]'s conversion, or as the storage failure it was).
+#[derive(Debug, thiserror::Error)]
+pub enum GuardRefusal {
+    /// The key is malformed, unknown or revoked.
+    #[error("unknown or revoked publishable key")]
+    UnknownKey,
+    /// No `Origin` header.
+    #[error("no Origin header")]
+    OriginMissing,
+    /// The `Origin` is not on the key's allowlist.
+    #[error("origin not allowed")]
+    OriginNotAllowed {
+        /// The origin as sent (at most 200 characters).
+        origin: String,
+    },
+    /// The key could not be looked up.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
 
 /// Methods the widget endpoints accept from a browser.
 const ALLOWED_METHODS: &str = "GET, POST";
@@ -81,7 +102,7 @@ impl KeyCache {
         &self,
         storage: &Storage,
         key: &str,
-    ) -> Result<Option<Arc<KeyHolder>>, ApiError> {
+    ) -> Result<Option<Arc<KeyHolder>>, StorageError> {
         if self.ttl.is_zero() {
             return Ok(storage.resolve_publishable_key(key).await?.map(Arc::new));
         }
@@ -146,7 +167,7 @@ pub async fn admit(
             request.extensions_mut().insert(caller);
             origin
         }
-        Err(refusal) => return refusal.into_response(),
+        Err(refusal) => return ApiError::from(refusal).into_response(),
     };
     let mut response = if request.method() == Method::OPTIONS {
         let mut preflight = StatusCode::NO_CONTENT.into_response();
@@ -181,18 +202,18 @@ async fn check(
     state: &GuardState,
     key: &str,
     origin: Option<HeaderValue>,
-) -> Result<(WidgetCaller, HeaderValue), ApiError> {
+) -> Result<(WidgetCaller, HeaderValue), GuardRefusal> {
     let Ok(key) = PublishableKey::parse(key) else {
         state.record("unknown_key", None).await;
-        return Err(ApiError::UnknownKey);
+        return Err(GuardRefusal::UnknownKey);
     };
     let Some(holder) = state.keys.resolve(&state.storage, key.as_str()).await? else {
         state.record("unknown_key", None).await;
-        return Err(ApiError::UnknownKey);
+        return Err(GuardRefusal::UnknownKey);
     };
     let Some(origin) = origin else {
         state.record("origin_missing", Some(holder.retailer)).await;
-        return Err(ApiError::OriginMissing);
+        return Err(GuardRefusal::OriginMissing);
     };
     let allowlist: Vec<AllowedOrigin> = holder
         .origins
@@ -204,7 +225,7 @@ async fn check(
         state
             .record("origin_not_allowed", Some(holder.retailer))
             .await;
-        return Err(ApiError::OriginNotAllowed {
+        return Err(GuardRefusal::OriginNotAllowed {
             origin: String::from_utf8_lossy(origin.as_bytes())
                 .chars()
                 .take(200)

@@ -27,6 +27,7 @@ use vitrine_server::render::openai::OpenAiImageEdits;
 use vitrine_server::render::person_gate::PersonGate;
 use vitrine_server::render::textures::ProductTexture;
 use vitrine_server::render::{RelativePlacement, RenderBackends, RenderService};
+use vitrine_server::secret::Secret;
 use vitrine_server::storage::{BackendChoice, Surface};
 
 /// What the fake provider does with each request, in order; the last repeats.
@@ -161,7 +162,7 @@ async fn fake_provider(script: Vec<Behaviour>) -> (String, Provider) {
 fn settings(base_url: &str, timeout: Duration) -> HostedSettings {
     HostedSettings {
         base_url: base_url.to_owned(),
-        api_key: "test-provider-key".to_owned(),
+        api_key: Secret::new("test-provider-key"),
         model: "test-model".to_owned(),
         attempt_timeout: timeout,
         retries: 2,

@@ -11,19 +11,20 @@ use std::net::SocketAddr;
 
 use axum::Extension;
 use axum::Json;
-use axum::body::Body;
 use axum::extract::{ConnectInfo, Query, State};
-use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use time::Date;
 use time::macros::format_description;
 use utoipa::{IntoParams, ToSchema};
-use vitrine_core::analytics::beacon::{MAX_BEACON_BYTES, parse_beacon};
+use vitrine_core::analytics::beacon::parse_beacon;
 use vitrine_core::analytics::events::EventName;
 
 use crate::api::error::{ApiError, ErrorBody};
+use crate::api::secret_key::SecretKeyHolder;
+use crate::api::upload::{BeaconLimit, UploadBody};
 use crate::app::Shared;
 use crate::storage::{AnalyticsCounts, ConsentedIdentity, RetailerId};
 use crate::widget_guard::WidgetCaller;
@@ -68,7 +69,7 @@ pub async fn ingest(
     Extension(caller): Extension<WidgetCaller>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    body: Body,
+    body: UploadBody<BeaconLimit>,
 ) -> Result<(StatusCode, Json<BeaconReceipt>), ApiError> {
     let media_type = headers
         .get(CONTENT_TYPE)
@@ -81,12 +82,7 @@ pub async fn ingest(
     ) {
         return Err(ApiError::UnsupportedMediaType);
     }
-    let too_large = ApiError::TooLarge {
-        limit_bytes: MAX_BEACON_BYTES,
-    };
-    let body = axum::body::to_bytes(body, MAX_BEACON_BYTES)
-        .await
-        .map_err(|_| too_large)?;
+    let body = body.read().await?;
     let visitor = state
         .rate_limiter
         .admit_beacon(caller.retailer, peer, &headers)?;
@@ -294,10 +290,9 @@ pub struct AnalyticsReport {
 )]
 pub async fn report(
     State(state): State<Shared>,
-    headers: HeaderMap,
+    SecretKeyHolder(retailer): SecretKeyHolder,
     Query(range): Query<ReportRange>,
 ) -> Result<Json<AnalyticsReport>, ApiError> {
-    let retailer = authenticate(&state, &headers).await?;
     let today = state.clock.now().div_euclid(crate::storage::DAY);
     let last_day = match &range.to {
         Some(text) => parse_day(text, "to")?,
@@ -327,32 +322,6 @@ pub async fn report(
         totals: totals(&counts),
         days: days(&counts),
     }))
-}
-
-/// The retailer whose live secret key is in `Authorization: Bearer …`.
-async fn authenticate(state: &Shared, headers: &HeaderMap) -> Result<RetailerId, ApiError> {
-    let secret = headers
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
-    let retailer = match secret {
-        Some(secret) => state.storage.verify_secret_key(secret).await?,
-        None => None,
-    };
-    match retailer {
-        Some(retailer) => Ok(retailer),
-        None => {
-            if let Err(error) = state
-                .storage
-                .record_security_event(None, "unknown_secret_key", state.clock.now())
-                .await
-            {
-                tracing::warn!(error = %error, "could not record a security event");
-            }
-            Err(ApiError::UnknownSecretKey)
-        }
-    }
 }
 
 fn funnel_of(firsts: impl Fn(EventName) -> i64) -> Funnel {

@@ -8,7 +8,11 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use tracing::Level;
+
+use crate::rate_limit::RateLimitError;
 use crate::storage::StorageError;
+use crate::widget_guard::GuardRefusal;
 
 /// Why a request was refused.
 #[derive(Debug, thiserror::Error)]
@@ -96,6 +100,28 @@ pub enum ApiError {
     /// Anything else: logged (without personal data), never detailed to the caller.
     #[error("internal error")]
     Internal,
+    /// A failure of ours: the caller is answered `answer`; the request's log line carries
+    /// `cause` (see [`ApiError::because`]).
+    #[error("{answer}")]
+    Logged {
+        /// What the caller is told.
+        answer: Box<ApiError>,
+        /// What the log says.
+        cause: ErrorCause,
+    },
+}
+
+/// Why one of our own failures happened, for the request's log line (see
+/// [`crate::metrics::record`]), never for the caller. Its text names tables, SQL or a provider's
+/// answer, never request data.
+#[derive(Debug, Clone)]
+pub struct ErrorCause {
+    /// `error` for our faults, `warn` for a provider's.
+    pub level: tracing::Level,
+    /// What failed, in a few fixed words.
+    pub what: &'static str,
+    /// The error's own text.
+    pub detail: String,
 }
 
 /// The JSON body of every error answer.
@@ -125,9 +151,27 @@ pub struct ErrorDetail {
 }
 
 impl ApiError {
+    /// `self`, with `cause` to be logged with the request (at `level`, as `what`).
+    pub fn because(
+        self,
+        level: tracing::Level,
+        what: &'static str,
+        cause: &dyn std::fmt::Display,
+    ) -> Self {
+        Self::Logged {
+            answer: Box::new(self),
+            cause: ErrorCause {
+                level,
+                what,
+                detail: cause.to_string(),
+            },
+        }
+    }
+
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         match self {
+            Self::Logged { answer, .. } => answer.status(),
             Self::UnknownKey => StatusCode::UNAUTHORIZED,
             Self::OriginMissing | Self::OriginNotAllowed { .. } => StatusCode::FORBIDDEN,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -163,6 +207,7 @@ impl ApiError {
     /// The stable machine code.
     pub fn code(&self) -> &'static str {
         match self {
+            Self::Logged { answer, .. } => answer.code(),
             Self::UnknownKey => "unknown_key",
             Self::OriginMissing => "origin_missing",
             Self::OriginNotAllowed { .. } => "origin_not_allowed",
@@ -188,6 +233,9 @@ impl ApiError {
 
     /// The JSON body.
     pub fn body(&self) -> ErrorBody {
+        if let Self::Logged { answer, .. } = self {
+            return answer.body();
+        }
         let (retry_after_seconds, retry_at) = match self {
             Self::RateLimited {
                 retry_after_seconds,
@@ -212,11 +260,36 @@ impl ApiError {
 
 impl From<StorageError> for ApiError {
     fn from(error: StorageError) -> Self {
-        // The error text names tables and SQL, never request data; it is logged, not returned.
-        tracing::error!(error = %error, "storage error");
-        match error {
+        let answer = match &error {
             StorageError::Database(_) => Self::StorageUnavailable,
             _ => Self::Internal,
+        };
+        answer.because(Level::ERROR, "storage error", &error)
+    }
+}
+
+impl From<RateLimitError> for ApiError {
+    fn from(error: RateLimitError) -> Self {
+        match error {
+            RateLimitError::Exhausted {
+                retry_after_seconds,
+                retry_at,
+            } => Self::RateLimited {
+                retry_after_seconds,
+                retry_at,
+            },
+            RateLimitError::CounterUnavailable => Self::StorageUnavailable,
+        }
+    }
+}
+
+impl From<GuardRefusal> for ApiError {
+    fn from(refusal: GuardRefusal) -> Self {
+        match refusal {
+            GuardRefusal::UnknownKey => Self::UnknownKey,
+            GuardRefusal::OriginMissing => Self::OriginMissing,
+            GuardRefusal::OriginNotAllowed { origin } => Self::OriginNotAllowed { origin },
+            GuardRefusal::Storage(error) => error.into(),
         }
     }
 }
@@ -229,44 +302,43 @@ impl From<crate::render::RenderError> for ApiError {
             R::UnknownProduct => Self::UnknownProduct,
             R::Photo(photo) => match photo {
                 vitrine_core::photo::PhotoError::Encode(_)
-                | vitrine_core::photo::PhotoError::VerificationFailed(_) => {
-                    tracing::error!(error = %photo, "cleaning a photo failed on our side");
-                    Self::Internal
-                }
+                | vitrine_core::photo::PhotoError::VerificationFailed(_) => Self::Internal.because(
+                    Level::ERROR,
+                    "cleaning a photo failed on our side",
+                    &photo,
+                ),
                 other => Self::Photo {
                     code: other.code(),
                     message: other.to_string(),
                 },
             },
             R::PersonDetected => Self::PersonDetected,
-            R::PersonCheckUnavailable(reason) => {
-                tracing::error!(%reason, "person check unavailable: photo refused");
-                Self::PersonCheckUnavailable
-            }
+            R::PersonCheckUnavailable(reason) => Self::PersonCheckUnavailable.because(
+                Level::ERROR,
+                "person check unavailable: photo refused",
+                &reason,
+            ),
             R::Placement(reason) => Self::InvalidRequest(reason),
             R::Backend(B::Timeout) => Self::BackendTimeout,
             R::Backend(B::Unavailable(reason)) => {
-                tracing::warn!(%reason, "render backend unavailable");
-                Self::BackendUnavailable
+                Self::BackendUnavailable.because(Level::WARN, "render backend unavailable", &reason)
             }
             R::Backend(B::Failed(reason)) => {
-                tracing::error!(%reason, "render failed");
-                Self::Internal
+                Self::Internal.because(Level::ERROR, "render failed", &reason)
             }
             R::ProductUnusable(reason) => {
-                tracing::error!(%reason, "product texture unusable");
-                Self::Internal
+                Self::Internal.because(Level::ERROR, "product texture unusable", &reason)
             }
             R::Storage(e) => e.into(),
             R::Internal(reason) => {
-                tracing::error!(%reason, "render pipeline failed");
-                Self::Internal
+                Self::Internal.because(Level::ERROR, "render pipeline failed", &reason)
             }
         }
     }
 }
 
-/// The error code of an answer, left in the response's extensions for the metrics layer.
+/// The error code of an answer, left in the response's extensions for the metrics layer and the
+/// request's log line.
 #[derive(Debug, Clone, Copy)]
 pub struct ErrorCode(pub &'static str);
 
@@ -274,10 +346,17 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = (self.status(), Json(self.body())).into_response();
         response.extensions_mut().insert(ErrorCode(self.code()));
+        let this = match self {
+            Self::Logged { answer, cause } => {
+                response.extensions_mut().insert(cause);
+                *answer
+            }
+            other => other,
+        };
         if let Self::RateLimited {
             retry_after_seconds,
             ..
-        } = self
+        } = this
             && let Ok(value) = HeaderValue::from_str(&retry_after_seconds.max(1).to_string())
         {
             response.headers_mut().insert(header::RETRY_AFTER, value);

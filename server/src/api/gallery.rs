@@ -10,7 +10,6 @@
 
 use axum::Extension;
 use axum::Json;
-use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, REFERRER_POLICY};
@@ -22,7 +21,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::error::{ApiError, ErrorBody};
 use crate::api::widget::{require_product, valid_product};
-use crate::app::{Shared, declared_length};
+use crate::api::upload::{PhotoLimit, UploadBody};
+use crate::app::Shared;
 use crate::keys::{is_withdrawal_token, withdrawal_token};
 use crate::widget_guard::WidgetCaller;
 
@@ -69,20 +69,13 @@ pub struct SharedRender {
 pub async fn share(
     State(state): State<Shared>,
     Extension(caller): Extension<WidgetCaller>,
-    headers: HeaderMap,
     query: Result<Query<ShareQuery>, QueryRejection>,
-    body: Body,
+    body: UploadBody<PhotoLimit>,
 ) -> Result<(StatusCode, Json<SharedRender>), ApiError> {
     let Query(query) = query.map_err(|e| ApiError::InvalidRequest(e.body_text()))?;
     let product = valid_product(&query.product)?;
     require_product(&state, caller.retailer, product).await?;
-    let limit = state.max_body_bytes;
-    if declared_length(&headers).is_some_and(|length| length > limit as u64) {
-        return Err(ApiError::TooLarge { limit_bytes: limit });
-    }
-    let upload = axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| ApiError::TooLarge { limit_bytes: limit })?;
+    let upload = body.read().await?;
     let backend = state.storage.render_backend(caller.retailer).await?;
     let render = state
         .render

@@ -8,7 +8,6 @@
 
 use axum::Extension;
 use axum::Json;
-use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use base64::Engine as _;
@@ -17,7 +16,8 @@ use utoipa::ToSchema;
 
 use crate::api::error::{ApiError, ErrorBody};
 use crate::api::widget::{require_product, valid_product};
-use crate::app::{Shared, declared_length};
+use crate::api::upload::{LeadLimit, UploadBody};
+use crate::app::Shared;
 use crate::storage::Lead;
 use crate::widget_guard::WidgetCaller;
 
@@ -99,17 +99,9 @@ pub fn valid_email(email: &str) -> Result<String, ApiError> {
 pub async fn create(
     State(state): State<Shared>,
     Extension(caller): Extension<WidgetCaller>,
-    headers: HeaderMap,
-    body: Body,
+    body: UploadBody<LeadLimit>,
 ) -> Result<(StatusCode, Json<LeadCreated>), ApiError> {
-    // A base64 render is a third larger than the image: allow for it, and read nothing more.
-    let limit = state.max_body_bytes / 3 * 4 + 4096;
-    if declared_length(&headers).is_some_and(|length| length > limit as u64) {
-        return Err(ApiError::TooLarge { limit_bytes: limit });
-    }
-    let bytes = axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| ApiError::TooLarge { limit_bytes: limit })?;
+    let bytes = body.read().await?;
     let request: LeadRequest = serde_json::from_slice(&bytes)
         // serde's message can quote the input (the email): say only where it failed.
         .map_err(|e| {

@@ -8,6 +8,8 @@ pub mod json_body;
 pub mod leads;
 pub mod operations;
 pub mod render;
+pub mod secret_key;
+pub mod upload;
 pub mod widget;
 
 use utoipa::OpenApi;

@@ -8,7 +8,6 @@
 //! query string, which holds nothing about the shopper.
 
 use axum::Extension;
-use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
@@ -20,7 +19,8 @@ use utoipa::IntoParams;
 
 use crate::api::error::{ApiError, ErrorBody};
 use crate::api::widget::valid_product;
-use crate::app::{Shared, declared_length};
+use crate::api::upload::{PhotoLimit, UploadBody};
+use crate::app::Shared;
 use crate::render::RelativePlacement;
 use crate::widget_guard::WidgetCaller;
 
@@ -97,7 +97,7 @@ pub async fn render(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     query: Result<Query<RenderQuery>, QueryRejection>,
-    body: Body,
+    body: UploadBody<PhotoLimit>,
 ) -> Result<Response, ApiError> {
     let Query(query) = query.map_err(|e| ApiError::InvalidRequest(e.body_text()))?;
     let product = valid_product(&query.product)?;
@@ -118,13 +118,7 @@ pub async fn render(
         )
         .await?;
 
-    let limit = state.max_body_bytes;
-    if declared_length(&headers).is_some_and(|length| length > limit as u64) {
-        return Err(ApiError::TooLarge { limit_bytes: limit });
-    }
-    let photo = axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| ApiError::TooLarge { limit_bytes: limit })?;
+    let photo = body.read().await?;
 
     let backend = state.storage.render_backend(caller.retailer).await?;
     let rendered = state

@@ -26,7 +26,6 @@ use std::sync::Arc;
 use axum::http::HeaderMap;
 
 use crate::address_hash::AddressHashKey;
-use crate::api::error::ApiError;
 use crate::client_address::{TrustedProxies, client_address};
 use crate::clock::Clock;
 use crate::storage::{CountRequest, Decision, Limits, RetailerId, Storage, StorageError};
@@ -48,6 +47,23 @@ pub struct RateLimiter {
 enum Counting {
     InMemory(Arc<InMemoryCounter>),
     Batched(BatchedCounter),
+}
+
+/// Why a render or a beacon was not admitted (answered as `rate_limited` or
+/// `storage_unavailable`: see [`crate::api::error::ApiError`]'s conversions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum RateLimitError {
+    /// The visitor has used this retailer's allowance for now.
+    #[error("the visitor's allowance is used up; again in {retry_after_seconds} s")]
+    Exhausted {
+        /// Seconds until the next one is allowed.
+        retry_after_seconds: i64,
+        /// When that is, in Unix seconds.
+        retry_at: i64,
+    },
+    /// The counter could not count (the database failed): refused rather than let through.
+    #[error("the render counter is unavailable")]
+    CounterUnavailable,
 }
 
 /// An admitted render: what is left of the visitor's allowance after it.
@@ -102,21 +118,20 @@ impl RateLimiter {
     }
 
     /// Admits one analytics beacon from the visitor behind `peer`/`headers` to `retailer` (see
-    /// [`beacons`]), returning the visitor's counting unit, or refuses it with
-    /// [`ApiError::RateLimited`].
+    /// [`beacons`]), returning the visitor's counting unit, or refuses it.
     pub fn admit_beacon(
         &self,
         retailer: RetailerId,
         peer: SocketAddr,
         headers: &HeaderMap,
-    ) -> Result<IpAddr, ApiError> {
+    ) -> Result<IpAddr, RateLimitError> {
         let visitor = self.visitor(peer, headers);
         match self
             .beacons
             .check(retailer, self.address_key.hash(visitor).0)
         {
             Ok(()) => Ok(visitor),
-            Err(wait) => Err(ApiError::RateLimited {
+            Err(wait) => Err(RateLimitError::Exhausted {
                 retry_after_seconds: wait as i64,
                 retry_at: self.clock.now() + wait as i64,
             }),
@@ -132,8 +147,7 @@ impl RateLimiter {
     }
 
     /// Counts one render of `product` for the visitor behind `peer`/`headers` at `retailer`
-    /// (recording a render event), or refuses it with [`ApiError::RateLimited`] (which consumes
-    /// and records nothing).
+    /// (recording a render event), or refuses it (which consumes and records nothing).
     pub async fn admit(
         &self,
         retailer: RetailerId,
@@ -141,7 +155,7 @@ impl RateLimiter {
         peer: SocketAddr,
         headers: &HeaderMap,
         product: Option<&str>,
-    ) -> Result<Admitted, ApiError> {
+    ) -> Result<Admitted, RateLimitError> {
         let subject = self.address_key.hash(self.visitor(peer, headers));
         let decision = match &self.counting {
             Counting::InMemory(counter) => {
@@ -163,7 +177,7 @@ impl RateLimiter {
             retry_after,
             used_this_hour,
             used_today,
-        } = decision.ok_or(ApiError::StorageUnavailable)?;
+        } = decision.ok_or(RateLimitError::CounterUnavailable)?;
         let now = self.clock.now();
         if allowed {
             Ok(Admitted {
@@ -172,7 +186,7 @@ impl RateLimiter {
             })
         } else {
             let wait = retry_after.unwrap_or(1).max(1);
-            Err(ApiError::RateLimited {
+            Err(RateLimitError::Exhausted {
                 retry_after_seconds: wait,
                 retry_at: now + wait,
             })

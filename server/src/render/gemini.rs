@@ -71,7 +71,7 @@ impl GeminiImage {
         let response = match self
             .client
             .post(url)
-            .header("x-goog-api-key", &self.settings.api_key)
+            .header("x-goog-api-key", self.settings.api_key.expose())
             .json(request)
             .send()
             .await

@@ -13,6 +13,7 @@ use image::RgbImage;
 use reqwest::StatusCode;
 
 use crate::render::backend::BackendError;
+use crate::secret::Secret;
 
 /// Largest answer body accepted from a provider (a 1536×1024 PNG in base64 is about 4 MB).
 pub const MAX_ANSWER_BYTES: usize = 32 * 1024 * 1024;
@@ -21,12 +22,12 @@ pub const MAX_ANSWER_BYTES: usize = 32 * 1024 * 1024;
 const MAX_ANSWER_SIDE: u32 = 4096;
 
 /// How an adapter talks to its provider. (`Debug` leaves the API key out.)
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct HostedSettings {
     /// Base URL, e.g. `https://api.openai.com` (tests point it at a local server).
     pub base_url: String,
     /// The provider's API key.
-    pub api_key: String,
+    pub api_key: Secret,
     /// The model name.
     pub model: String,
     /// Time allowed for one attempt, answer included.
@@ -36,19 +37,6 @@ pub struct HostedSettings {
     /// Wait before the first retry; doubled each time (a provider's `Retry-After` wins, up to
     /// [`MAX_BACKOFF`]).
     pub backoff: Duration,
-}
-
-impl std::fmt::Debug for HostedSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HostedSettings")
-            .field("base_url", &self.base_url)
-            .field("api_key", &"<redacted>")
-            .field("model", &self.model)
-            .field("attempt_timeout", &self.attempt_timeout)
-            .field("retries", &self.retries)
-            .field("backoff", &self.backoff)
-            .finish()
-    }
 }
 
 /// Longest wait between attempts.

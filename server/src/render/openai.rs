@@ -68,7 +68,7 @@ impl OpenAiImageEdits {
         let response = match self
             .client
             .post(url)
-            .bearer_auth(&self.settings.api_key)
+            .bearer_auth(self.settings.api_key.expose())
             .multipart(form)
             .send()
             .await

@@ -3,15 +3,15 @@
 //! From the outside in: metrics and a log line per request (route template, status, latency —
 //! never the address, the path's key or the query), cookie removal (we neither read nor set any),
 //! the request timeout, and the body-size check; then the widget routes behind
-//! [`crate::widget_guard`], or the operations routes.
+//! [`crate::widget_guard`], or the operations routes. The state they share, and how it is built:
+//! [`state`].
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Json;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::header::{CONTENT_LENGTH, COOKIE, SET_COOKIE};
+use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, options};
@@ -21,34 +21,13 @@ use utoipa_axum::routes;
 
 use crate::api::error::ApiError;
 use crate::api::json_body::MAX_JSON_BYTES;
+use crate::api::upload::declared_length;
 use crate::api::{ApiDoc, analytics, gallery, leads, operations, render, widget};
-use crate::clock::Clock;
-use crate::metrics::{self, Metrics};
-use crate::rate_limit::RateLimiter;
-use crate::render::RenderService;
-use crate::storage::Storage;
-use crate::widget_guard::{self, GuardState, KeyCache};
+use crate::metrics;
+use crate::widget_guard::{self, GuardState};
 
-/// What every handler can reach. Cheap to clone.
-#[derive(Debug, Clone)]
-pub struct AppState {
-    /// The database.
-    pub storage: Storage,
-    /// Render limits per visitor.
-    pub rate_limiter: Arc<RateLimiter>,
-    /// Prometheus metrics.
-    pub metrics: Arc<Metrics>,
-    /// The time.
-    pub clock: Arc<dyn Clock>,
-    /// The largest request body accepted anywhere (photo uploads); JSON endpoints accept less.
-    pub max_body_bytes: usize,
-    /// How long a request may take, body included.
-    pub request_timeout: Duration,
-    /// Recently resolved publishable keys (see [`widget_guard`]).
-    pub keys: Arc<KeyCache>,
-    /// The render pipeline: person check, backend, product textures.
-    pub render: Arc<RenderService>,
-}
+mod state;
+pub use state::{AppState, AppStateBuilder, AppStateError};
 
 /// The state as handlers and middleware receive it: one pointer to clone per layer.
 pub type Shared = Arc<AppState>;
@@ -159,14 +138,6 @@ async fn check_content_length(
         .into_response();
     }
     next.run(request).await
-}
-
-/// The body length a request declares (`Content-Length`), if it declares a valid one.
-pub fn declared_length(headers: &axum::http::HeaderMap) -> Option<u64> {
-    headers
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok())
 }
 
 /// Answers `request_timeout` when the whole exchange (body included) takes too long. The handler's

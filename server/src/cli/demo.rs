@@ -18,25 +18,14 @@ use tower_http::services::ServeDir;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-use std::time::Duration;
-
-use vitrine_server::address_hash::AddressHashKey;
-use vitrine_server::app::{self, AppState};
-use vitrine_server::client_address::TrustedProxies;
+use vitrine_server::app;
 use vitrine_server::clock::{Clock, SystemClock};
-use vitrine_server::config::{
-    DEFAULT_KEY_CACHE_SECS, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_TIMEOUT_SECS,
-};
-use vitrine_server::metrics::Metrics;
-use vitrine_server::rate_limit::RateLimiter;
-use vitrine_server::render::person_gate::PersonGate;
-use vitrine_server::render::{RenderBackends, RenderService};
-use vitrine_server::storage::Storage;
-use vitrine_server::widget_guard::KeyCache;
-
-use crate::demo_products;
-use crate::static_assets;
+use vitrine_server::config::{Config, DatabaseUrl};
+use vitrine_server::serve::Server;
 use vitrine_server::shutdown;
+use vitrine_server::storage::Storage;
+
+use super::{demo_products, static_assets};
 
 /// Where the demo listens and what it serves.
 #[derive(Debug, Clone)]
@@ -80,50 +69,18 @@ pub async fn run(config: DemoConfig) -> Result<()> {
         .with_context(|| format!("cannot listen on {}", config.shop_listen))?;
     let widget_addr = widget_listener.local_addr()?;
     let shop_origin = format!("http://{}", shop_listener.local_addr()?);
-    std::fs::create_dir_all(&config.data_dir)
-        .with_context(|| format!("cannot create {}", config.data_dir.display()))?;
-    let storage = Storage::connect(&format!(
-        "sqlite://{}",
-        config.data_dir.join("vitrine.db").display()
-    ))
-    .await
-    .context("cannot open the demo database")?;
-    let publishable_key = seed_demo_retailer(&storage, &shop_origin, config.limits).await?;
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let rate_limiter = RateLimiter::start(
-        &storage,
-        AddressHashKey::load_or_create(&config.data_dir)?,
-        TrustedProxies::none(),
-        Arc::clone(&clock),
-    )
-    .await
-    .context("cannot load the rate-limit counters")?;
-    let limiter = rate_limiter.clone();
-    let person_gate = PersonGate::load(&config.models_dir);
-    let api_state = AppState {
-        storage: storage.clone(),
-        rate_limiter: Arc::new(rate_limiter),
-        metrics: Arc::new(Metrics::new()),
-        clock,
-        max_body_bytes: DEFAULT_MAX_BODY_BYTES as usize,
-        request_timeout: Duration::from_secs(DEFAULT_REQUEST_TIMEOUT_SECS),
-        keys: Arc::new(KeyCache::new(Duration::from_secs(DEFAULT_KEY_CACHE_SECS))),
-        render: Arc::new(RenderService::new(
-            person_gate,
-            RenderBackends::builtin_only(),
-            std::thread::available_parallelism().map_or(1, |n| n.get()),
-            DEFAULT_MAX_BODY_BYTES as usize,
-        )),
-    };
+    let stop = shutdown::on_signal();
+    let server = Server::start(&server_config(&config), stop.clone()).await?;
+    let publishable_key =
+        seed_demo_retailer(&server.state.storage, &shop_origin, config.limits).await?;
     let state = Arc::new(DemoState {
         assets_dir: config.assets_dir,
         widget_origin: format!("http://{widget_addr}"),
         publishable_key,
     });
     tracing::info!(widget = %widget_addr, shop = %shop_listener.local_addr()?, "demo listening");
-    let stop = shutdown::on_signal();
     let widget_origin = widget_app(&state)
-        .merge(app::router(api_state))
+        .merge(app::router(server.state.clone()))
         .into_make_service_with_connect_info::<SocketAddr>();
     let widget = axum::serve(widget_listener, widget_origin)
         .with_graceful_shutdown(shutdown::signalled(stop.clone()));
@@ -132,12 +89,23 @@ pub async fn run(config: DemoConfig) -> Result<()> {
     let (widget, shop) = tokio::join!(widget, shop);
     widget.context("widget origin")?;
     shop.context("shop origin")?;
-    if let Err(error) = limiter.flush().await {
-        tracing::error!(error = %error, "could not write the last rate-limit counts");
-    }
-    storage.close().await;
+    server.finish().await;
     tracing::info!("demo stopped");
     Ok(())
+}
+
+/// The server's configuration for the demo: the defaults, with an SQLite database and the
+/// address-hash secret in the demo's data directory, and the demo's models.
+fn server_config(demo: &DemoConfig) -> Config {
+    let mut config = Config::defaults();
+    config.listen = demo.listen;
+    config.database_url = DatabaseUrl::Sqlite(format!(
+        "sqlite://{}",
+        demo.data_dir.join("vitrine.db").display()
+    ));
+    config.data_dir = demo.data_dir.clone();
+    config.models_dir = demo.models_dir.clone();
+    config
 }
 
 /// Finds or creates the demo retailer, makes sure it allows `shop_origin`, and returns a live

@@ -1,0 +1,246 @@
+//! The shared harness: an app over a test database with one retailer, requests to it, and the
+//! imports every route group's tests use.
+
+pub use std::net::SocketAddr;
+pub use std::sync::Arc;
+pub use std::time::Duration;
+
+pub use axum::Router;
+pub use axum::body::Body;
+pub use axum::extract::ConnectInfo;
+pub use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+pub use futures_util::{StreamExt, stream};
+pub use serde_json::{Value, json};
+pub use tower::ServiceExt;
+pub use vitrine_server::storage::{BackendChoice, Limits, Product, RetailerId, Surface};
+
+pub use crate::common::{self, HOUR, T0, TestDb};
+use vitrine_server::address_hash::AddressHashKey;
+use vitrine_server::app::{AppState, router};
+use vitrine_server::client_address::TrustedProxies;
+use vitrine_server::clock::ManualClock;
+use vitrine_server::config::Config;
+use vitrine_server::metrics::Metrics;
+use vitrine_server::rate_limit::RateLimiter;
+pub use vitrine_server::render::person_gate::PersonGate;
+
+pub const SHOP: &str = "https://shop.example";
+/// The peer every request comes from unless a test says otherwise.
+pub const PEER: &str = "192.0.2.10:50000";
+/// A configured trusted proxy.
+pub const PROXY: &str = "10.0.0.5:41000";
+
+/// An app over a test database, with one retailer allowing [`SHOP`] and `*.brand.example`.
+pub struct Api {
+    pub app: Router,
+    pub db: TestDb,
+    pub clock: Arc<ManualClock>,
+    pub metrics: Arc<Metrics>,
+    pub limiter: Arc<RateLimiter>,
+    pub retailer: RetailerId,
+    pub key: String,
+}
+
+/// The server's body limit in these tests: room for the fixture photos, small enough to exceed.
+pub const MAX_BODY: usize = 1024 * 1024;
+
+/// The person check, loaded once per test binary.
+pub fn loaded_person_gate() -> PersonGate {
+    static GATE: std::sync::OnceLock<PersonGate> = std::sync::OnceLock::new();
+    GATE.get_or_init(|| {
+        let gate = PersonGate::load(&common::workspace_root().join("target/models"));
+        assert!(
+            gate.is_ready(),
+            "run `cargo xtask setup` to install the model: {gate:?}"
+        );
+        gate
+    })
+    .clone()
+}
+
+pub async fn api(db: TestDb) -> Api {
+    api_with(db, loaded_person_gate()).await
+}
+
+pub async fn api_with(db: TestDb, person_gate: PersonGate) -> Api {
+    // Ten minutes past the hour: a refusal waits fifty minutes.
+    let clock = Arc::new(ManualClock::new(T0 + 600));
+    let storage = db.storage.clone();
+    let retailer = storage.create_retailer("Hearth & Loom", T0).await.unwrap();
+    let key = storage.add_publishable_key(retailer, T0).await.unwrap();
+    storage.add_origin(retailer, SHOP).await.unwrap();
+    storage
+        .add_origin(retailer, "https://*.brand.example")
+        .await
+        .unwrap();
+    let state = AppState::from_config(&Config::defaults(), storage.clone())
+        .clock(clock.clone())
+        .address_key(AddressHashKey::from_bytes(vec![7; 32]).unwrap())
+        .trusted_proxies(TrustedProxies::parse(["10.0.0.0/8"]).unwrap())
+        .max_body_bytes(MAX_BODY)
+        .request_timeout(Duration::from_secs(2))
+        // No caching: the tests revoke keys and expect the next request to see it.
+        .key_cache(Duration::ZERO)
+        .person_gate(person_gate)
+        .render_concurrency(2)
+        .build()
+        .await
+        .unwrap();
+    let metrics = Arc::clone(&state.metrics);
+    let limiter = Arc::clone(&state.rate_limiter);
+    Api {
+        app: router(state),
+        db,
+        clock,
+        metrics,
+        limiter,
+        retailer,
+        key,
+    }
+}
+
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub json: Value,
+}
+
+impl Answer {
+    pub fn code(&self) -> &str {
+        self.json["error"]["code"]
+            .as_str()
+            .unwrap_or("<no error code>")
+    }
+    pub fn allow_origin(&self) -> Option<&str> {
+        self.headers
+            .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+            .map(|v| v.to_str().unwrap())
+    }
+}
+
+impl Api {
+    pub async fn send(&self, request: Request<Body>) -> Answer {
+        self.send_from(PEER, request).await
+    }
+
+    pub async fn send_from(&self, peer: &str, mut request: Request<Body>) -> Answer {
+        let peer: SocketAddr = peer.parse().unwrap();
+        request.extensions_mut().insert(ConnectInfo(peer));
+        let response = self.app.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let json = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        Answer {
+            status,
+            headers,
+            json,
+        }
+    }
+
+    pub fn config(&self, key: &str, origin: Option<&str>) -> Request<Body> {
+        let mut builder = Request::get(format!("/v1/widget/{key}/config"));
+        if let Some(origin) = origin {
+            builder = builder.header(header::ORIGIN, origin);
+        }
+        builder.body(Body::empty()).unwrap()
+    }
+
+    pub fn render(&self, origin: &str, forwarded_for: Option<&str>) -> Request<Body> {
+        let mut builder = Request::post(format!("/v1/widget/{}/device-renders", self.key))
+            .header(header::ORIGIN, origin)
+            .header(header::CONTENT_TYPE, "application/json");
+        if let Some(xff) = forwarded_for {
+            builder = builder.header("x-forwarded-for", xff);
+        }
+        builder
+            .body(Body::from(json!({"product": "OAK-190"}).to_string()))
+            .unwrap()
+    }
+}
+
+/// A 64×64 plank-ish texture tile as PNG.
+pub fn texture_png() -> Vec<u8> {
+    let tile = image::RgbImage::from_fn(64, 64, |x, y| {
+        let seam = y % 16 == 0 || x == 0;
+        if seam {
+            image::Rgb([90, 60, 30])
+        } else {
+            image::Rgb([170, 120, 70])
+        }
+    });
+    let mut out = Vec::new();
+    tile.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
+    out
+}
+
+impl Api {
+    pub async fn add_product(&self, sku: &str) {
+        self.db
+            .storage
+            .put_product(
+                self.retailer,
+                &Product {
+                    sku: sku.to_owned(),
+                    name: "Oak plank".to_owned(),
+                    surface: Surface::Floor,
+                    tile_width_mm: 1200,
+                    tile_height_mm: 800,
+                    texture: texture_png(),
+                    updated_at: T0,
+                },
+            )
+            .await
+            .unwrap();
+    }
+
+    pub fn photo_render(&self, origin: &str, query: &str, photo: Vec<u8>) -> Request<Body> {
+        Request::post(format!("/v1/widget/{}/renders?{query}", self.key))
+            .header(header::ORIGIN, origin)
+            .header(header::CONTENT_TYPE, "image/jpeg")
+            .header(header::CONTENT_LENGTH, photo.len())
+            .body(Body::from(photo))
+            .unwrap()
+    }
+
+    /// A number from the database (`SELECT COUNT(*) …`).
+    pub async fn count(&self, sql: &str) -> i64 {
+        self.db.storage.scalar_for_tests(sql).await.unwrap()
+    }
+
+    pub async fn send_raw(&self, request: Request<Body>) -> (StatusCode, HeaderMap, Vec<u8>) {
+        let mut request = request;
+        request
+            .extensions_mut()
+            .insert(ConnectInfo(PEER.parse::<SocketAddr>().unwrap()));
+        let response = self.app.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), 32 << 20)
+            .await
+            .unwrap();
+        (status, headers, bytes.to_vec())
+    }
+}
+
+/// exiftool's view of a file: every tag it finds, one `[Group] Name: value` per line.
+pub fn exiftool_tags(bytes: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("render.jpg");
+    std::fs::write(&path, bytes).unwrap();
+    let output = std::process::Command::new("exiftool")
+        .args(["-a", "-G1", "-s"])
+        .arg(&path)
+        .output()
+        .expect("exiftool is installed by `cargo xtask setup`");
+    assert!(output.status.success());
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
