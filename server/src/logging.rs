@@ -62,7 +62,9 @@ pub fn request_answered(line: &Answered<'_>, cause: Option<&ErrorCause>) {
     } = *line;
     let latency_ms = latency.as_secs_f64() * 1000.0;
     match cause {
-        None => tracing::info!(target: "vitrine_server::request", method, route, status, latency_ms, error, "answered"),
+        None => {
+            tracing::info!(target: "vitrine_server::request", method, route, status, latency_ms, error, "answered")
+        }
         Some(cause) if cause.level == Level::WARN => tracing::warn!(
             target: "vitrine_server::request",
             method, route, status, latency_ms, error, failed = cause.what, cause = %cause.detail,

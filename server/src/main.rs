@@ -10,9 +10,9 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
-use tracing_subscriber::EnvFilter;
 use cli::admin::{self, AdminCommand};
 use cli::demo;
+use tracing_subscriber::EnvFilter;
 use vitrine_server::config::{self, Config};
 use vitrine_server::{logging, serve};
 

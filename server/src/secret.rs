@@ -42,7 +42,10 @@ mod tests {
     #[test]
     fn never_prints() {
         let secret = Secret::new("hunter2");
-        assert_eq!(format!("{secret} {secret:?} {:?}", Some(&secret)), "[redacted] [redacted] Some([redacted])");
+        assert_eq!(
+            format!("{secret} {secret:?} {:?}", Some(&secret)),
+            "[redacted] [redacted] Some([redacted])"
+        );
         assert_eq!(secret.expose(), "hunter2");
     }
 }

@@ -220,18 +220,6 @@ fn room_photo() -> Vec<u8> {
     common::fixture_photo("ia__gps_DSCN0010.jpg")
 }
 
-fn exiftool(bytes: &[u8]) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("f");
-    std::fs::write(&path, bytes).unwrap();
-    let out = std::process::Command::new("exiftool")
-        .args(["-a", "-G1", "-s"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 /// Nothing in what we sent may identify the shopper, us or the retailer.
 fn assert_no_identifier(haystack: &[u8]) {
     let text = String::from_utf8_lossy(haystack);
@@ -266,7 +254,7 @@ async fn openai_request_shape_and_a_labelled_render() {
         vitrine_core::ai_label::stated_source_type(&rendered.jpeg),
         Some("http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia")
     );
-    assert!(exiftool(&rendered.jpeg).contains("trainedAlgorithmicMedia"));
+    assert!(common::exiftool_tags(&rendered.jpeg).contains("trainedAlgorithmicMedia"));
     let decoded = image::load_from_memory(&rendered.jpeg).unwrap();
     assert_eq!(
         (decoded.width(), decoded.height()),
@@ -291,7 +279,7 @@ async fn openai_request_shape_and_a_labelled_render() {
     assert!(field("prompt").contains("Oak plank") && field("prompt").contains("floor"));
     // The photo sent carries no metadata: exiftool and our own parser agree.
     let photo = &parts[4].1;
-    let tags = exiftool(photo);
+    let tags = common::exiftool_tags(photo);
     for group in [
         "[GPS]",
         "[IFD0]",
@@ -334,7 +322,7 @@ async fn gemini_request_shape_and_a_labelled_render() {
         .await
         .unwrap();
     assert_eq!(rendered.backend, "gemini");
-    assert!(exiftool(&rendered.jpeg).contains("trainedAlgorithmicMedia"));
+    assert!(common::exiftool_tags(&rendered.jpeg).contains("trainedAlgorithmicMedia"));
     let seen = provider.seen.lock().unwrap();
     let (headers, _, body) = &seen.requests[0];
     assert_eq!(headers["x-goog-api-key"], "test-provider-key");
@@ -352,7 +340,7 @@ async fn gemini_request_shape_and_a_labelled_render() {
     let photo = BASE64
         .decode(parts[1]["inlineData"]["data"].as_str().unwrap())
         .unwrap();
-    assert!(!exiftool(&photo).contains("[GPS]"));
+    assert!(!common::exiftool_tags(&photo).contains("[GPS]"));
     assert_no_identifier(&photo);
     assert_no_identifier(parts[0]["text"].as_str().unwrap().as_bytes());
 }

@@ -26,7 +26,7 @@ use crate::api::error::{ApiError, ErrorBody};
 use crate::api::secret_key::SecretKeyHolder;
 use crate::api::upload::{BeaconLimit, UploadBody};
 use crate::app::Shared;
-use crate::storage::{AnalyticsCounts, ConsentedIdentity, RetailerId};
+use crate::storage::{AnalyticsCounts, ConsentedIdentity};
 use crate::widget_guard::WidgetCaller;
 
 /// The longest range the aggregates endpoint reports at once, in days.

@@ -300,18 +300,17 @@ impl From<crate::render::RenderError> for ApiError {
         use crate::render::backend::BackendError as B;
         match error {
             R::UnknownProduct => Self::UnknownProduct,
-            R::Photo(photo) => match photo {
-                vitrine_core::photo::PhotoError::Encode(_)
-                | vitrine_core::photo::PhotoError::VerificationFailed(_) => Self::Internal.because(
-                    Level::ERROR,
-                    "cleaning a photo failed on our side",
-                    &photo,
-                ),
-                other => Self::Photo {
-                    code: other.code(),
-                    message: other.to_string(),
-                },
-            },
+            R::Photo(photo) => {
+                match photo {
+                    vitrine_core::photo::PhotoError::Encode(_)
+                    | vitrine_core::photo::PhotoError::VerificationFailed(_) => Self::Internal
+                        .because(Level::ERROR, "cleaning a photo failed on our side", &photo),
+                    other => Self::Photo {
+                        code: other.code(),
+                        message: other.to_string(),
+                    },
+                }
+            }
             R::PersonDetected => Self::PersonDetected,
             R::PersonCheckUnavailable(reason) => Self::PersonCheckUnavailable.because(
                 Level::ERROR,

@@ -13,15 +13,15 @@ use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, REFERRER_POLICY};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::error::{ApiError, ErrorBody};
-use crate::api::widget::{require_product, valid_product};
 use crate::api::upload::{PhotoLimit, UploadBody};
+use crate::api::widget::{require_product, valid_product};
 use crate::app::Shared;
 use crate::keys::{is_withdrawal_token, withdrawal_token};
 use crate::widget_guard::WidgetCaller;

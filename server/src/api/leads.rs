@@ -9,14 +9,14 @@
 use axum::Extension;
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::api::error::{ApiError, ErrorBody};
-use crate::api::widget::{require_product, valid_product};
 use crate::api::upload::{LeadLimit, UploadBody};
+use crate::api::widget::{require_product, valid_product};
 use crate::app::Shared;
 use crate::storage::Lead;
 use crate::widget_guard::WidgetCaller;

@@ -18,8 +18,8 @@ use std::net::SocketAddr;
 use utoipa::IntoParams;
 
 use crate::api::error::{ApiError, ErrorBody};
-use crate::api::widget::valid_product;
 use crate::api::upload::{PhotoLimit, UploadBody};
+use crate::api::widget::valid_product;
 use crate::app::Shared;
 use crate::render::RelativePlacement;
 use crate::widget_guard::WidgetCaller;

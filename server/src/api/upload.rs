@@ -81,7 +81,10 @@ impl<L> UploadBody<L> {
         let too_large = || ApiError::TooLarge {
             limit_bytes: self.limit,
         };
-        if self.declared.is_some_and(|length| length > self.limit as u64) {
+        if self
+            .declared
+            .is_some_and(|length| length > self.limit as u64)
+        {
             return Err(too_large());
         }
         axum::body::to_bytes(self.body, self.limit)

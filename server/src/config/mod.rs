@@ -234,7 +234,6 @@ impl RawConfig {
         })?;
         Self::from_toml(&text, path)
     }
-
 }
 
 /// The database to use.

@@ -141,8 +141,8 @@ fn config_file_from_path_or_env() {
 
 #[test]
 fn unknown_keys_are_refused() {
-    let e = RawConfig::from_toml("trusted_proxy = [\"10.0.0.1\"]\n", Path::new("v.toml"))
-        .unwrap_err();
+    let e =
+        RawConfig::from_toml("trusted_proxy = [\"10.0.0.1\"]\n", Path::new("v.toml")).unwrap_err();
     assert!(matches!(e, ConfigError::Parse { .. }));
     let msg = e.to_string();
     assert!(msg.contains("trusted_proxy"), "{msg}");

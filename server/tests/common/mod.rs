@@ -112,3 +112,18 @@ pub fn fixture_photo(name: &str) -> Vec<u8> {
         .join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
+
+/// exiftool's view of a file: every tag it finds, one `[Group] Name: value` per line.
+pub fn exiftool_tags(bytes: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    // No extension: exiftool reads the type from the bytes.
+    let path = dir.path().join("file");
+    std::fs::write(&path, bytes).unwrap();
+    let output = std::process::Command::new("exiftool")
+        .args(["-a", "-G1", "-s"])
+        .arg(&path)
+        .output()
+        .expect("exiftool is installed by `cargo xtask setup`");
+    assert!(output.status.success());
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}

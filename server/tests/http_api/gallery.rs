@@ -2,9 +2,7 @@
 
 use crate::harness::*;
 
-on_both!(
-    shared_renders_are_rechecked_pending_and_withdrawable,
-);
+on_both!(shared_renders_are_rechecked_pending_and_withdrawable,);
 
 async fn shared_renders_are_rechecked_pending_and_withdrawable(db: TestDb) {
     use vitrine_server::storage::GalleryStatus;

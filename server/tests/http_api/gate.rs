@@ -57,7 +57,9 @@ async fn unknown_malformed_and_revoked_keys_are_refused(db: TestDb) {
         StatusCode::OK
     );
     // Each refusal is in the security log, without address, key or origin.
-    let events = api.count("SELECT COUNT(*) FROM security_events WHERE kind = 'unknown_key'").await;
+    let events = api
+        .count("SELECT COUNT(*) FROM security_events WHERE kind = 'unknown_key'")
+        .await;
     assert_eq!(events, 4);
 }
 
@@ -135,13 +137,7 @@ async fn cors_preflight_echoes_only_the_allowed_origin(db: TestDb) {
 
 async fn retailers_cannot_use_each_others_keys(db: TestDb) {
     let api = api(db).await;
-    let b = api.db.storage.create_retailer("B", T0).await.unwrap();
-    let b_key = api.db.storage.add_publishable_key(b, T0).await.unwrap();
-    api.db
-        .storage
-        .add_origin(b, "https://b.example")
-        .await
-        .unwrap();
+    let (b, b_key) = api.retailer_b().await;
     // A's key from B's origin, and B's key from A's origin: both refused.
     let answer = api
         .send(api.config(&api.key, Some("https://b.example")))

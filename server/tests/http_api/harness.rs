@@ -14,7 +14,7 @@ pub use serde_json::{Value, json};
 pub use tower::ServiceExt;
 pub use vitrine_server::storage::{BackendChoice, Limits, Product, RetailerId, Surface};
 
-pub use crate::common::{self, HOUR, T0, TestDb};
+pub(crate) use crate::common::{self, HOUR, T0, TestDb, exiftool_tags};
 use vitrine_server::address_hash::AddressHashKey;
 use vitrine_server::app::{AppState, router};
 use vitrine_server::client_address::TrustedProxies;
@@ -123,15 +123,8 @@ impl Api {
         self.send_from(PEER, request).await
     }
 
-    pub async fn send_from(&self, peer: &str, mut request: Request<Body>) -> Answer {
-        let peer: SocketAddr = peer.parse().unwrap();
-        request.extensions_mut().insert(ConnectInfo(peer));
-        let response = self.app.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
-            .await
-            .unwrap();
+    pub async fn send_from(&self, peer: &str, request: Request<Body>) -> Answer {
+        let (status, headers, bytes) = self.send_raw_from(peer, request).await;
         let json = if bytes.is_empty() {
             Value::Null
         } else {
@@ -143,6 +136,32 @@ impl Api {
             headers,
             json,
         }
+    }
+
+    /// The answer's status, headers and body bytes (up to 32 MiB).
+    pub async fn send_raw_from(
+        &self,
+        peer: &str,
+        mut request: Request<Body>,
+    ) -> (StatusCode, HeaderMap, Vec<u8>) {
+        let peer: SocketAddr = peer.parse().unwrap();
+        request.extensions_mut().insert(ConnectInfo(peer));
+        let response = self.app.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), 32 << 20)
+            .await
+            .unwrap();
+        (status, headers, bytes.to_vec())
+    }
+
+    /// A second retailer, "B", allowing `https://b.example`, and its publishable key.
+    pub async fn retailer_b(&self) -> (RetailerId, String) {
+        let storage = &self.db.storage;
+        let b = storage.create_retailer("B", T0).await.unwrap();
+        let key = storage.add_publishable_key(b, T0).await.unwrap();
+        storage.add_origin(b, "https://b.example").await.unwrap();
+        (b, key)
     }
 
     pub fn config(&self, key: &str, origin: Option<&str>) -> Request<Body> {
@@ -217,30 +236,6 @@ impl Api {
     }
 
     pub async fn send_raw(&self, request: Request<Body>) -> (StatusCode, HeaderMap, Vec<u8>) {
-        let mut request = request;
-        request
-            .extensions_mut()
-            .insert(ConnectInfo(PEER.parse::<SocketAddr>().unwrap()));
-        let response = self.app.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = axum::body::to_bytes(response.into_body(), 32 << 20)
-            .await
-            .unwrap();
-        (status, headers, bytes.to_vec())
+        self.send_raw_from(PEER, request).await
     }
-}
-
-/// exiftool's view of a file: every tag it finds, one `[Group] Name: value` per line.
-pub fn exiftool_tags(bytes: &[u8]) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("render.jpg");
-    std::fs::write(&path, bytes).unwrap();
-    let output = std::process::Command::new("exiftool")
-        .args(["-a", "-G1", "-s"])
-        .arg(&path)
-        .output()
-        .expect("exiftool is installed by `cargo xtask setup`");
-    assert!(output.status.success());
-    String::from_utf8_lossy(&output.stdout).into_owned()
 }

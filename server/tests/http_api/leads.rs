@@ -2,9 +2,7 @@
 
 use crate::harness::*;
 
-on_both!(
-    leads_store_the_email_and_an_explicit_opt_in,
-);
+on_both!(leads_store_the_email_and_an_explicit_opt_in,);
 
 async fn leads_store_the_email_and_an_explicit_opt_in(db: TestDb) {
     use base64::Engine as _;

@@ -2,9 +2,7 @@
 
 use crate::harness::*;
 
-on_both!(
-    operations_endpoints,
-);
+on_both!(operations_endpoints,);
 
 async fn operations_endpoints(db: TestDb) {
     let api = api(db).await;

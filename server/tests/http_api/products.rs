@@ -2,9 +2,7 @@
 
 use crate::harness::*;
 
-on_both!(
-    products_are_described_to_the_widget,
-);
+on_both!(products_are_described_to_the_widget,);
 
 async fn products_are_described_to_the_widget(db: TestDb) {
     let api = api(db).await;
@@ -73,13 +71,7 @@ async fn products_are_described_to_the_widget(db: TestDb) {
         ))
         .await;
     assert_eq!(answer.status, StatusCode::FORBIDDEN);
-    let b = api.db.storage.create_retailer("B", T0).await.unwrap();
-    let b_key = api.db.storage.add_publishable_key(b, T0).await.unwrap();
-    api.db
-        .storage
-        .add_origin(b, "https://b.example")
-        .await
-        .unwrap();
+    let (_, b_key) = api.retailer_b().await;
     let answer = api
         .send(get(
             format!("/v1/widget/{b_key}/products/OAK-190"),

@@ -54,7 +54,9 @@ async fn rate_limit_refuses_with_retry_after(db: TestDb) {
     let counters = api.count("SELECT COUNT(*) FROM rate_limit_counters").await;
     // One row per visitor, holding both windows; a render event per allowed render.
     assert_eq!(counters, 2);
-    let renders = api.count("SELECT COUNT(*) FROM render_events WHERE product = 'OAK-190'").await;
+    let renders = api
+        .count("SELECT COUNT(*) FROM render_events WHERE product = 'OAK-190'")
+        .await;
     assert_eq!(renders, 21);
 }
 

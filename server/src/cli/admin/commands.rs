@@ -2,8 +2,6 @@
 
 use clap::Subcommand;
 
-use vitrine_server::storage::{BackendChoice, GalleryStatus, Surface};
-
 /// What `admin` can do.
 #[derive(Debug, Subcommand)]
 pub enum AdminCommand {

@@ -13,7 +13,9 @@ use vitrine_server::clock::{Clock, SystemClock};
 mod commands;
 pub use commands::*;
 
-use vitrine_server::storage::{BackendChoice, GalleryStatus, Limits, Product, RetailerId, Storage, Surface};
+use vitrine_server::storage::{
+    BackendChoice, GalleryStatus, Limits, Product, RetailerId, Storage, Surface,
+};
 
 /// Runs an admin command; returns what to print on standard output.
 pub async fn run(storage: &Storage, command: AdminCommand) -> Result<String> {
