@@ -1,11 +1,12 @@
 //! Structured logs without personal data.
 //!
 //! One line per request, written by the metrics middleware with exactly these fields: method,
-//! route *template* (`/v1/widget/{key}/config`: never the key, the raw path or the query), status
-//! and latency. Nothing records the peer address, `X-Forwarded-For`, `Origin`, cookies or bodies —
-//! the line is built from an explicit list rather than from the request's `Debug`. A refusal adds
-//! its error code; a failure of ours its cause (set by the error conversions in
-//! [`crate::api::error`]), which names what failed, never request data.
+//! route *template* (`/v1/widget/{key}/config`: never the key, the raw path or the query), status,
+//! latency and, for a refusal, its error code (`error`). Nothing records the peer address, `X-Forwarded-For`, `Origin`, cookies or bodies —
+//! the line is built from an explicit list rather than from the request's `Debug`. A failure of
+//! ours adds what failed and its cause (`failed`, `cause`: set by the error conversions in
+//! [`crate::api::error`], naming tables, SQL or a provider's answer, never request data), and the
+//! line is then a warning or an error.
 
 use std::time::Duration;
 

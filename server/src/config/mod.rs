@@ -11,7 +11,7 @@
 //! Each setting is declared once, in [`settings!`]'s list: its name in the file, its environment
 //! variable (derived from the name) and its type. Secrets (the address-hash secret, a database
 //! password, the hosted backends' API keys) are [`Secret`]s, never echoed in errors or `Debug`.
-//! (Over 500 lines with [`RawConfig::validate`]: each setting's checks and message, in one place.)
+//! Each setting's checks and messages are in [`validate`].
 
 use std::collections::BTreeMap;
 use std::fmt;

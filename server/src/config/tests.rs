@@ -241,3 +241,42 @@ fn debug_redacts_secrets() {
     let d = format!("{raw:?}");
     assert!(!d.contains("aabbcc") && !d.contains("pw@"), "{d}");
 }
+
+#[test]
+fn every_setting_is_read_from_its_variable_and_named_by_it() {
+    let names = [
+        "listen",
+        "database_url",
+        "data_dir",
+        "address_hash_secret",
+        "trusted_proxies",
+        "max_body_bytes",
+        "request_timeout_secs",
+        "rate_limit_per_hour",
+        "rate_limit_per_day",
+        "log_format",
+        "key_cache_secs",
+        "models_dir",
+        "render_concurrency",
+        "openai_api_key",
+        "openai_base_url",
+        "openai_model",
+        "gemini_api_key",
+        "gemini_base_url",
+        "gemini_model",
+        "backend_timeout_secs",
+        "backend_retries",
+    ];
+    let vars: BTreeMap<String, String> = names
+        .iter()
+        .map(|name| (format!("VITRINE_{}", name.to_uppercase()), "1".to_owned()))
+        .collect();
+    let raw = RawConfig::default().overlay_env(&vars).unwrap();
+    assert_eq!(raw.sources.len(), names.len(), "{:?}", raw.sources);
+    for name in names {
+        assert_eq!(
+            raw.sources[name],
+            format!("VITRINE_{}", name.to_uppercase())
+        );
+    }
+}
