@@ -9,12 +9,12 @@ async fn shared_renders_are_rechecked_pending_and_withdrawable(db: TestDb) {
     let api = api(db).await;
     api.add_product("OAK-190").await;
     let share = |origin: &str, product: &str, body: Vec<u8>| {
-        Request::post(format!("/v1/widget/{}/gallery?product={product}", api.key))
-            .header(header::ORIGIN, origin)
-            .header(header::CONTENT_TYPE, "image/jpeg")
-            .header(header::CONTENT_LENGTH, body.len())
-            .body(Body::from(body))
-            .unwrap()
+        api.upload(
+            origin,
+            &format!("gallery?product={product}"),
+            "image/jpeg",
+            body,
+        )
     };
     // A "render" straight off a camera, GPS and all: re-cleaned, labelled, stored pending.
     let photo = common::fixture_photo("ia__gps_DSCN0010.jpg");

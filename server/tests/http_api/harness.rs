@@ -222,11 +222,22 @@ impl Api {
     }
 
     pub fn photo_render(&self, origin: &str, query: &str, photo: Vec<u8>) -> Request<Body> {
-        Request::post(format!("/v1/widget/{}/renders?{query}", self.key))
+        self.upload(origin, &format!("renders?{query}"), "image/jpeg", photo)
+    }
+
+    /// A `POST /v1/widget/{key}/{route}` from `origin` with its body's length declared.
+    pub fn upload(
+        &self,
+        origin: &str,
+        route: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Request<Body> {
+        Request::post(format!("/v1/widget/{}/{route}", self.key))
             .header(header::ORIGIN, origin)
-            .header(header::CONTENT_TYPE, "image/jpeg")
-            .header(header::CONTENT_LENGTH, photo.len())
-            .body(Body::from(photo))
+            .header(header::CONTENT_TYPE, content_type)
+            .header(header::CONTENT_LENGTH, body.len())
+            .body(Body::from(body))
             .unwrap()
     }
 

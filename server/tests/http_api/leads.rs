@@ -11,13 +11,12 @@ async fn leads_store_the_email_and_an_explicit_opt_in(db: TestDb) {
     let render = base64::engine::general_purpose::STANDARD
         .encode(common::fixture_photo("ia__gps_DSCN0010.jpg"));
     let lead = |body: Value| {
-        let body = body.to_string();
-        Request::post(format!("/v1/widget/{}/leads", api.key))
-            .header(header::ORIGIN, SHOP)
-            .header(header::CONTENT_TYPE, "application/json")
-            .header(header::CONTENT_LENGTH, body.len())
-            .body(Body::from(body))
-            .unwrap()
+        api.upload(
+            SHOP,
+            "leads",
+            "application/json",
+            body.to_string().into_bytes(),
+        )
     };
     // No opt-in given: stored as no.
     let answer = api
