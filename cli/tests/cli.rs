@@ -290,28 +290,33 @@ fn an_upright_webp_stays_webp_under_its_own_name() {
     assert!(text(&run.stdout).contains("lossless, 800×600"));
 }
 
+/// Runs `vitrine clean INPUTS... -o OUTPUT`, which must refuse (exit 1) with `message` on
+/// standard error.
+fn clean_is_refused(inputs: &[&Path], output: &Path, message: &str) {
+    let mut args: Vec<&std::ffi::OsStr> = vec!["clean".as_ref()];
+    args.extend(inputs.iter().map(|input| input.as_os_str()));
+    args.extend(["-o".as_ref(), output.as_os_str()]);
+    let run = vitrine(&args);
+    assert_eq!(run.status.code(), Some(1));
+    let stderr = text(&run.stderr);
+    assert!(stderr.contains(message), "{stderr}");
+}
+
 #[test]
 fn an_output_file_named_for_another_format_is_refused_and_nothing_is_written() {
     let dir = tempfile::tempdir().expect("temp dir");
     let input = dir.path().join("room.webp");
     std::fs::write(&input, webp_with_orientation(6)).expect("write");
     let asked = dir.path().join("clean.webp");
-    let run = vitrine(&[
-        "clean".as_ref(),
-        input.as_os_str(),
-        "-o".as_ref(),
-        asked.as_os_str(),
-    ]);
-    assert_eq!(run.status.code(), Some(1));
-    let stderr = text(&run.stderr);
-    assert!(
-        stderr.contains(&format!(
+    clean_is_refused(
+        &[&input],
+        &asked,
+        &format!(
             "room.webp: refused: the cleaned photo is JPEG (re-encoded to turn it upright), but {} \
              does not end in .jpg: nothing written; name the output {}",
             asked.display(),
             dir.path().join("clean.jpg").display()
-        )),
-        "{stderr}"
+        ),
     );
     assert!(!asked.exists() && !dir.path().join("clean.jpg").exists());
     // Named as the message says, it is written there.
@@ -326,31 +331,30 @@ fn an_output_file_named_for_another_format_is_refused_and_nothing_is_written() {
     assert_eq!(exiftool_value(&renamed, "FileType"), "JPEG");
 }
 
+/// `room.webp` (rotated, see [`webp_with_orientation`]) and a real camera JPEG `room.jpg` in `dir`.
+fn rotated_webp_beside_a_jpeg(dir: &Path) -> (PathBuf, PathBuf) {
+    let webp = dir.join("room.webp");
+    std::fs::write(&webp, webp_with_orientation(6)).expect("write");
+    let jpeg = dir.join("room.jpg");
+    std::fs::copy(fixtures().join("ia__Canon_40D.jpg"), &jpeg).expect("copy");
+    (webp, jpeg)
+}
+
 #[test]
 fn a_renamed_output_never_replaces_an_existing_file() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let input = dir.path().join("room.webp");
-    std::fs::write(&input, webp_with_orientation(6)).expect("write");
     // The original JPEG of the same room, beside it: cleaning into the same folder must not
     // replace it with the WebP's re-encoding.
-    let original = dir.path().join("room.jpg");
-    std::fs::copy(fixtures().join("ia__Canon_40D.jpg"), &original).expect("copy");
+    let (input, original) = rotated_webp_beside_a_jpeg(dir.path());
     let before = std::fs::read(&original).expect("read");
-    let run = vitrine(&[
-        "clean".as_ref(),
-        input.as_os_str(),
-        "-o".as_ref(),
-        dir.path().as_os_str(),
-    ]);
-    assert_eq!(run.status.code(), Some(1));
-    let stderr = text(&run.stderr);
-    assert!(
-        stderr.contains(&format!(
+    clean_is_refused(
+        &[&input],
+        dir.path(),
+        &format!(
             "room.webp: refused: its output is renamed to {} to match its format, and a file by \
              that name already exists (not overwritten)",
             original.display()
-        )),
-        "{stderr}"
+        ),
     );
     assert_eq!(std::fs::read(&original).expect("read"), before);
 }
@@ -358,26 +362,15 @@ fn a_renamed_output_never_replaces_an_existing_file() {
 #[test]
 fn a_webp_renamed_onto_another_inputs_name_is_refused() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let webp = dir.path().join("room.webp");
-    std::fs::write(&webp, webp_with_orientation(6)).expect("write");
-    let jpeg = dir.path().join("room.jpg");
-    std::fs::copy(fixtures().join("ia__Canon_40D.jpg"), &jpeg).expect("copy");
+    let (webp, jpeg) = rotated_webp_beside_a_jpeg(dir.path());
     let out = dir.path().join("out");
-    let run = vitrine(&[
-        "clean".as_ref(),
-        jpeg.as_os_str(),
-        webp.as_os_str(),
-        "-o".as_ref(),
-        out.as_os_str(),
-    ]);
-    assert_eq!(run.status.code(), Some(1));
-    let stderr = text(&run.stderr);
-    assert!(
-        stderr.contains(&format!(
+    clean_is_refused(
+        &[&jpeg, &webp],
+        &out,
+        &format!(
             "room.webp: refused: another input was already written to {}",
             out.join("room.jpg").display()
-        )),
-        "{stderr}"
+        ),
     );
     assert_eq!(
         exiftool_value(&out.join("room.jpg"), "Model"),
