@@ -4,14 +4,19 @@
 //! vitrine clean FILE... -o OUT [--max-side N]   # OUT: a file for one input, a directory for several
 //! vitrine inspect FILE [--json]
 //! ```
+//!
+//! A photo that must be re-encoded (to turn it upright or downscale it) comes out as JPEG, whatever
+//! it came in as; its output name always says so (`room.webp` → `room.jpg`).
 
+use std::collections::HashSet;
 use std::fs;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
-use vitrine_core::photo::{self, CleanOptions, Limits};
+use vitrine_core::photo::{self, CleanOptions, Cleaned, ImageFormat, Limits};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -31,7 +36,9 @@ enum Command {
         /// Photos to clean (JPEG, PNG, WebP).
         #[arg(required = true)]
         files: Vec<PathBuf>,
-        /// Output file (one input) or directory (several inputs; same file names).
+        /// Output file (one input; its extension, if any, must match the output's format) or
+        /// directory (several inputs; same file names, the extension changed to match the
+        /// output's format, as when a WebP is re-encoded as JPEG).
         #[arg(short, long)]
         output: PathBuf,
         /// Long side of the output in pixels; smaller photos are stripped losslessly.
@@ -71,39 +78,21 @@ fn clean(files: &[PathBuf], output: &Path, max_side: u32) -> anyhow::Result<Exit
     if max_side == 0 {
         bail!("--max-side must be at least 1");
     }
-    let into_directory = files.len() > 1 || output.is_dir();
-    if into_directory {
+    let destination = if files.len() > 1 || output.is_dir() {
         fs::create_dir_all(output)
             .with_context(|| format!("cannot create {}", output.display()))?;
-    }
+        Destination::Directory(output)
+    } else {
+        Destination::File(output)
+    };
     let options = CleanOptions {
         max_side,
         ..CleanOptions::default()
     };
     let mut failures = 0usize;
-    let mut written = std::collections::HashSet::new();
+    let mut written = HashSet::new();
     for file in files {
-        let target = if into_directory {
-            let Some(name) = file.file_name() else {
-                failures += 1;
-                eprintln!("{}: refused: it has no file name", file.display());
-                continue;
-            };
-            output.join(name)
-        } else {
-            output.to_path_buf()
-        };
-        // Two inputs with the same name (a/x.jpg, b/x.jpg) must not silently overwrite each other.
-        if !written.insert(target.clone()) {
-            failures += 1;
-            eprintln!(
-                "{}: refused: another input was already written to {}",
-                file.display(),
-                target.display()
-            );
-            continue;
-        }
-        match clean_one(file, &target, &options) {
+        match clean_one(file, destination, &options, &mut written) {
             Ok(line) => println!("{line}"),
             Err(error) => {
                 failures += 1;
@@ -118,7 +107,21 @@ fn clean(files: &[PathBuf], output: &Path, max_side: u32) -> anyhow::Result<Exit
     Ok(ExitCode::SUCCESS)
 }
 
-fn clean_one(input: &Path, target: &Path, options: &CleanOptions) -> anyhow::Result<String> {
+/// Where `-o` sends the cleaned photos.
+#[derive(Debug, Clone, Copy)]
+enum Destination<'a> {
+    /// One input, written to exactly this path.
+    File(&'a Path),
+    /// Each input under its own name in this directory.
+    Directory(&'a Path),
+}
+
+fn clean_one(
+    input: &Path,
+    destination: Destination<'_>,
+    options: &CleanOptions,
+    written: &mut HashSet<PathBuf>,
+) -> anyhow::Result<String> {
     let metadata =
         fs::metadata(input).with_context(|| format!("cannot read {}", input.display()))?;
     if metadata.len() > options.limits.max_bytes as u64 {
@@ -130,28 +133,135 @@ fn clean_one(input: &Path, target: &Path, options: &CleanOptions) -> anyhow::Res
     }
     let bytes = fs::read(input).with_context(|| format!("cannot read {}", input.display()))?;
     let cleaned = photo::clean(&bytes, options)?;
-    fs::write(target, &cleaned.bytes)
-        .with_context(|| format!("cannot write {}", target.display()))?;
+    // Only a re-encoded photo was turned: the lossless path keeps (or re-states) the orientation.
+    let turned_upright =
+        cleaned.reencoded && photo::inspect(&bytes, &options.limits)?.orientation != 1;
+    let target = output_path(input, destination, &cleaned, turned_upright)?;
+    // Two inputs with the same name (a/x.jpg, b/x.jpg, or x.webp re-encoded beside x.jpg) must
+    // not silently overwrite each other.
+    if !written.insert(target.clone()) {
+        bail!("another input was already written to {}", target.display());
+    }
+    let renamed =
+        matches!(destination, Destination::Directory(_)) && target.file_name() != input.file_name();
+    write_output(&target, &cleaned.bytes, renamed)?;
     let removed = cleaned.report.plain_words();
     let removed = if removed.is_empty() {
         "nothing to remove".to_owned()
     } else {
         format!("removed {}", removed.join(", "))
     };
-    let how = if cleaned.reencoded {
-        format!(
-            "downscaled {}×{} → {}×{}",
-            cleaned.original_width, cleaned.original_height, cleaned.width, cleaned.height
-        )
-    } else {
-        format!("lossless, {}×{}", cleaned.width, cleaned.height)
-    };
     Ok(format!(
-        "{} → {}: {removed} ({} bytes of metadata; {how})",
+        "{} → {}: {removed} ({} bytes of metadata; {})",
         input.display(),
         target.display(),
-        cleaned.report.bytes_removed
+        cleaned.report.bytes_removed,
+        what_was_done(&cleaned, turned_upright)
     ))
+}
+
+/// The file a cleaned photo goes to; its extension always names the output's format, which is
+/// JPEG whenever the photo was re-encoded, whatever it came in as.
+fn output_path(
+    input: &Path,
+    destination: Destination<'_>,
+    cleaned: &Cleaned,
+    turned_upright: bool,
+) -> anyhow::Result<PathBuf> {
+    match destination {
+        Destination::Directory(directory) => {
+            let Some(name) = input.file_name() else {
+                bail!("it has no file name");
+            };
+            let name = Path::new(name);
+            if extension_names(name, cleaned.format) {
+                Ok(directory.join(name))
+            } else {
+                Ok(directory.join(name.with_extension(cleaned.format.extension())))
+            }
+        }
+        // The name was chosen by the user: written as asked, or not at all.
+        Destination::File(file) => {
+            if file.extension().is_none() || extension_names(file, cleaned.format) {
+                return Ok(file.to_path_buf());
+            }
+            let why = if cleaned.reencoded {
+                if turned_upright {
+                    " (re-encoded to turn it upright)"
+                } else {
+                    " (re-encoded to downscale it)"
+                }
+            } else {
+                ""
+            };
+            bail!(
+                "the cleaned photo is {}{why}, but {} does not end in .{}: nothing written; \
+                 name the output {}",
+                cleaned.format,
+                file.display(),
+                cleaned.format.extension(),
+                file.with_extension(cleaned.format.extension()).display()
+            )
+        }
+    }
+}
+
+/// Whether `path`'s extension is one that `format` goes by (any case).
+fn extension_names(path: &Path, format: ImageFormat) -> bool {
+    let Some(extension) = path.extension().and_then(|e| e.to_str()) else {
+        return false;
+    };
+    let names: &[&str] = match format {
+        ImageFormat::Jpeg => &["jpg", "jpeg", "jpe", "jfif"],
+        ImageFormat::Png => &["png"],
+        ImageFormat::WebP => &["webp"],
+    };
+    names.iter().any(|n| n.eq_ignore_ascii_case(extension))
+}
+
+/// Writes the output. A name we made up (the extension changed to match the format) never
+/// replaces an existing file: it may be another photo, even the original of another input.
+fn write_output(target: &Path, bytes: &[u8], renamed: bool) -> anyhow::Result<()> {
+    let written = if renamed {
+        fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(target)
+            .and_then(|mut file| file.write_all(bytes))
+    } else {
+        fs::write(target, bytes)
+    };
+    match written {
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => bail!(
+            "its output is renamed to {} to match its format, and a file by that name already \
+             exists (not overwritten)",
+            target.display()
+        ),
+        other => other.with_context(|| format!("cannot write {}", target.display())),
+    }
+}
+
+/// What cleaning did to the pixels, in words: only what really happened.
+fn what_was_done(cleaned: &Cleaned, turned_upright: bool) -> String {
+    if !cleaned.reencoded {
+        return format!("lossless, {}×{}", cleaned.width, cleaned.height);
+    }
+    let mut done = Vec::new();
+    if turned_upright {
+        done.push("turned upright".to_owned());
+    }
+    let resized =
+        (cleaned.original_width, cleaned.original_height) != (cleaned.width, cleaned.height);
+    if resized {
+        done.push(format!(
+            "downscaled {}×{} → {}×{}",
+            cleaned.original_width, cleaned.original_height, cleaned.width, cleaned.height
+        ));
+    } else {
+        done.push(format!("{}×{}", cleaned.width, cleaned.height));
+    }
+    done.push(format!("re-encoded as {}", cleaned.format));
+    done.join(", ")
 }
 
 fn inspect(file: &Path, json: bool) -> anyhow::Result<ExitCode> {

@@ -161,3 +161,221 @@ fn inspect_of_a_refused_file_exits_non_zero_with_the_reason() {
         text(&run.stderr)
     );
 }
+
+/// A real WebP (mat2's test photo, 800×600, its EXIF chunk saying orientation 1) with its EXIF
+/// orientation changed in place to `orientation`, as a phone that stores pixels sideways writes it.
+fn webp_with_orientation(orientation: u8) -> Vec<u8> {
+    let mut webp = std::fs::read(fixtures().join("mat2__data_dirty.webp")).expect("fixture");
+    let mut at = 12;
+    while at + 8 <= webp.len() {
+        let size = u32::from_le_bytes(webp[at + 4..at + 8].try_into().expect("4 bytes")) as usize;
+        if &webp[at..at + 4] == b"EXIF" {
+            let mut tiff = at + 8;
+            if webp[tiff..].starts_with(b"Exif\0\0") {
+                tiff += 6;
+            }
+            assert_eq!(
+                &webp[tiff..tiff + 4],
+                b"II*\0",
+                "the fixture's EXIF is little-endian"
+            );
+            let read_u16 = |bytes: &[u8], i: usize| u16::from_le_bytes([bytes[i], bytes[i + 1]]);
+            let ifd0 = tiff
+                + u32::from_le_bytes(webp[tiff + 4..tiff + 8].try_into().expect("4 bytes"))
+                    as usize;
+            for entry in (0..read_u16(&webp, ifd0) as usize).map(|n| ifd0 + 2 + 12 * n) {
+                if read_u16(&webp, entry) == 0x0112 {
+                    webp[entry + 8] = orientation;
+                    return webp;
+                }
+            }
+        }
+        at += 8 + size + (size & 1);
+    }
+    panic!("the fixture has no EXIF orientation tag to change");
+}
+
+/// exiftool's `-TAG` value of a file (`-s3`: the value alone).
+fn exiftool_value(path: &Path, tag: &str) -> String {
+    let output = Command::new("exiftool")
+        .arg("-s3")
+        .arg(format!("-{tag}"))
+        .arg(path)
+        .output()
+        .expect("exiftool is installed by `cargo xtask setup`");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    text(&output.stdout).trim().to_owned()
+}
+
+#[test]
+fn a_rotated_webp_turned_upright_is_written_as_jpeg_under_a_jpg_name() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let input = dir.path().join("room.webp");
+    std::fs::write(&input, webp_with_orientation(6)).expect("write");
+    assert_eq!(exiftool_value(&input, "Orientation"), "Rotate 90 CW");
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).expect("mkdir");
+    let run = vitrine(&[
+        "clean".as_ref(),
+        input.as_os_str(),
+        "-o".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let written = out.join("room.jpg");
+    assert!(
+        !out.join("room.webp").exists(),
+        "no JPEG bytes in a .webp file"
+    );
+    let bytes = std::fs::read(&written).expect("room.webp comes out as room.jpg");
+    assert!(bytes.starts_with(&[0xFF, 0xD8, 0xFF]), "JPEG magic bytes");
+    assert_eq!(exiftool_value(&written, "FileType"), "JPEG");
+    assert_eq!(exiftool_value(&written, "ImageSize"), "600x800");
+    // The report names the real path and says what happened: turned, not "downscaled" to the
+    // same size.
+    let stdout = text(&run.stdout);
+    assert!(
+        stdout.contains(&format!("→ {}:", written.display())),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("turned upright, 600×800, re-encoded as JPEG"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("downscaled"), "{stdout}");
+}
+
+#[test]
+fn a_rotated_webp_turned_upright_and_downscaled_says_both() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let input = dir.path().join("room.webp");
+    std::fs::write(&input, webp_with_orientation(6)).expect("write");
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).expect("mkdir");
+    let run = vitrine(&[
+        "clean".as_ref(),
+        input.as_os_str(),
+        "-o".as_ref(),
+        out.as_os_str(),
+        "--max-side".as_ref(),
+        "400".as_ref(),
+    ]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let stdout = text(&run.stdout);
+    assert!(
+        stdout.contains("turned upright, downscaled 600×800 → 300×400, re-encoded as JPEG"),
+        "{stdout}"
+    );
+    assert_eq!(exiftool_value(&out.join("room.jpg"), "FileType"), "JPEG");
+}
+
+#[test]
+fn an_upright_webp_stays_webp_under_its_own_name() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let input = fixtures().join("mat2__data_dirty.webp");
+    let run = vitrine(&[
+        "clean".as_ref(),
+        input.as_os_str(),
+        "-o".as_ref(),
+        dir.path().as_os_str(),
+    ]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let written = dir.path().join("mat2__data_dirty.webp");
+    assert!(
+        std::fs::read(&written)
+            .expect("written")
+            .starts_with(b"RIFF")
+    );
+    assert_eq!(exiftool_value(&written, "FileType"), "WEBP");
+    assert!(text(&run.stdout).contains("lossless, 800×600"));
+}
+
+/// Runs `vitrine clean INPUTS... -o OUTPUT`, which must refuse (exit 1) with `message` on
+/// standard error.
+fn clean_is_refused(inputs: &[&Path], output: &Path, message: &str) {
+    let mut args: Vec<&std::ffi::OsStr> = vec!["clean".as_ref()];
+    args.extend(inputs.iter().map(|input| input.as_os_str()));
+    args.extend(["-o".as_ref(), output.as_os_str()]);
+    let run = vitrine(&args);
+    assert_eq!(run.status.code(), Some(1));
+    let stderr = text(&run.stderr);
+    assert!(stderr.contains(message), "{stderr}");
+}
+
+#[test]
+fn an_output_file_named_for_another_format_is_refused_and_nothing_is_written() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let input = dir.path().join("room.webp");
+    std::fs::write(&input, webp_with_orientation(6)).expect("write");
+    let asked = dir.path().join("clean.webp");
+    clean_is_refused(
+        &[&input],
+        &asked,
+        &format!(
+            "room.webp: refused: the cleaned photo is JPEG (re-encoded to turn it upright), but {} \
+             does not end in .jpg: nothing written; name the output {}",
+            asked.display(),
+            dir.path().join("clean.jpg").display()
+        ),
+    );
+    assert!(!asked.exists() && !dir.path().join("clean.jpg").exists());
+    // Named as the message says, it is written there.
+    let renamed = dir.path().join("clean.JPEG");
+    let run = vitrine(&[
+        "clean".as_ref(),
+        input.as_os_str(),
+        "-o".as_ref(),
+        renamed.as_os_str(),
+    ]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    assert_eq!(exiftool_value(&renamed, "FileType"), "JPEG");
+}
+
+/// `room.webp` (rotated, see [`webp_with_orientation`]) and a real camera JPEG `room.jpg` in `dir`.
+fn rotated_webp_beside_a_jpeg(dir: &Path) -> (PathBuf, PathBuf) {
+    let webp = dir.join("room.webp");
+    std::fs::write(&webp, webp_with_orientation(6)).expect("write");
+    let jpeg = dir.join("room.jpg");
+    std::fs::copy(fixtures().join("ia__Canon_40D.jpg"), &jpeg).expect("copy");
+    (webp, jpeg)
+}
+
+#[test]
+fn a_renamed_output_never_replaces_an_existing_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // The original JPEG of the same room, beside it: cleaning into the same folder must not
+    // replace it with the WebP's re-encoding.
+    let (input, original) = rotated_webp_beside_a_jpeg(dir.path());
+    let before = std::fs::read(&original).expect("read");
+    clean_is_refused(
+        &[&input],
+        dir.path(),
+        &format!(
+            "room.webp: refused: its output is renamed to {} to match its format, and a file by \
+             that name already exists (not overwritten)",
+            original.display()
+        ),
+    );
+    assert_eq!(std::fs::read(&original).expect("read"), before);
+}
+
+#[test]
+fn a_webp_renamed_onto_another_inputs_name_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (webp, jpeg) = rotated_webp_beside_a_jpeg(dir.path());
+    let out = dir.path().join("out");
+    clean_is_refused(
+        &[&jpeg, &webp],
+        &out,
+        &format!(
+            "room.webp: refused: another input was already written to {}",
+            out.join("room.jpg").display()
+        ),
+    );
+    assert_eq!(
+        exiftool_value(&out.join("room.jpg"), "Model"),
+        "",
+        "the JPEG's, cleaned"
+    );
+    assert!(!out.join("room.webp").exists());
+}

@@ -9,14 +9,14 @@
 //! - the server's peak memory: resident set before and after one render, and after the load.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result, bail};
 
-use crate::bench_server::{ChildGuard, free_address, wait_for};
-use crate::registry_files;
-use crate::run::{cargo, cmd, output_of, step, target_dir};
+use crate::bench_server_setup::{BenchRetailer, BenchServer, build_release_server};
+use crate::install;
+use crate::process::{cargo, cmd, free_address, output_of, step};
 
 const ORIGIN: &str = "https://shop.example";
 const CLIENTS: usize = 4;
@@ -31,7 +31,7 @@ const PEER_PACKAGES: &[&str] = &[
 ];
 
 pub fn run(root: &Path) -> Result<()> {
-    registry_files::models(root)?;
+    install::models(root)?;
     step("compositor (criterion)");
     cmd(&mut cargo(
         root,
@@ -75,57 +75,29 @@ pub fn run(root: &Path) -> Result<()> {
     }
 
     step("end-to-end renders against the release server");
-    cmd(&mut cargo(
-        root,
-        &[
-            "build",
-            "--release",
-            "--locked",
-            "-p",
-            "vitrine-server",
-            "--bin",
-            "vitrine-server",
-        ],
-    ))?;
-    end_to_end(root, &target_dir(root).join("release/vitrine-server"))
+    let server = build_release_server(root, &[])?;
+    end_to_end(root, &server)
 }
 
 fn end_to_end(root: &Path, server: &Path) -> Result<()> {
     let data = std::env::temp_dir().join(format!("vitrine-bench-render-{}", std::process::id()));
     std::fs::create_dir_all(&data)?;
-    let env = [
-        ("VITRINE_DATA_DIR", data.display().to_string()),
-        (
-            "VITRINE_MODELS_DIR",
-            root.join("target/models").display().to_string(),
-        ),
-        ("VITRINE_LOG_FORMAT", "json".to_owned()),
-    ];
-    let admin = |args: &[&str]| -> Result<String> {
-        output_of(
-            Command::new(server)
-                .arg("admin")
-                .args(args)
-                .envs(env.clone()),
-        )
-        .map(|s| s.trim().to_owned())
+    let vitrine = BenchServer {
+        binary: server,
+        env: vec![
+            ("VITRINE_DATA_DIR", data.display().to_string()),
+            (
+                "VITRINE_MODELS_DIR",
+                root.join("target/models").display().to_string(),
+            ),
+            ("VITRINE_LOG_FORMAT", "json".to_owned()),
+        ],
     };
-    let id = admin(&["retailer", "add", "--name", "Benchmark"])?;
-    let key = admin(&["key", "add", &id])?;
-    admin(&["origin", "add", &id, ORIGIN])?;
-    admin(&[
-        "retailer",
-        "limits",
-        &id,
-        "--per-hour",
-        "1000000",
-        "--per-day",
-        "1000000",
-    ])?;
+    let BenchRetailer { id, key } = vitrine.retailer(ORIGIN, "1000000")?;
     let texture = data.join("tile.png");
     // A 512×512 tile: the size of a retailer's real texture upload.
     std::fs::write(&texture, tile_png())?;
-    admin(&[
+    vitrine.admin(&[
         "product",
         "add",
         &id,
@@ -141,16 +113,8 @@ fn end_to_end(root: &Path, server: &Path) -> Result<()> {
         "1200x1200",
     ])?;
     let address = free_address()?;
-    let child = Command::new(server)
-        .arg("serve")
-        .envs(env.clone())
-        .env("VITRINE_LISTEN", address.to_string())
-        .stderr(Stdio::null())
-        .spawn()
-        .context("starting vitrine-server")?;
-    let pid = child.id();
-    let guard = ChildGuard(child);
-    wait_for(address)?;
+    let guard = vitrine.serve(address)?;
+    let pid = guard.id();
     let photo = root.join(PHOTO);
     let render_url = format!("http://{address}/v1/widget/{key}/renders?product=OAK");
     let device_url = format!("http://{address}/v1/widget/{key}/device-renders");
@@ -290,7 +254,8 @@ fn curl_device(url: &str) -> Result<f64> {
 }
 
 /// A 512×512 plank tile as PNG, written without an image library (xtask has none): stored
-/// (uncompressed) deflate blocks inside zlib, CRCs and Adler-32 computed here.
+/// (uncompressed) deflate blocks inside zlib, the Adler-32 computed here, the chunks' CRC-32 by
+/// crc32fast.
 fn tile_png() -> Vec<u8> {
     let (w, h) = (512u32, 512u32);
     let mut raw = Vec::with_capacity(((w * 3 + 1) * h) as usize);
@@ -324,7 +289,7 @@ fn tile_png() -> Vec<u8> {
         let mut body = kind.to_vec();
         body.extend(data);
         png.extend(&body);
-        png.extend(crc32(&body).to_be_bytes());
+        png.extend(crc32fast::hash(&body).to_be_bytes());
     };
     let mut header = Vec::new();
     header.extend(w.to_be_bytes());
@@ -336,17 +301,15 @@ fn tile_png() -> Vec<u8> {
     png
 }
 
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = 0xFFFF_FFFFu32;
-    for &byte in bytes {
-        crc ^= u32::from(byte);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tile_is_a_png_whose_chunks_carry_their_crc() {
+        let png = tile_png();
+        assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+        // IEND's CRC-32 is fixed by the PNG specification: AE 42 60 82.
+        assert!(png.ends_with(&[0, 0, 0, 0, b'I', b'E', b'N', b'D', 0xAE, 0x42, 0x60, 0x82]));
     }
-    !crc
 }

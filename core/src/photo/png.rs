@@ -132,7 +132,7 @@ pub fn parse(data: &[u8]) -> Result<PngLayout, PhotoError> {
             _ => {
                 let carrier = classify_ancillary(&kind, body, pos, end - pos);
                 if carrier.kind == CarrierKind::Exif && orientation.is_none() {
-                    orientation = Some(exif::read_orientation(exif_tiff(body)));
+                    orientation = Some(exif::read_orientation(exif::chunk_tiff(body)));
                 }
                 animated |= &kind == b"acTL";
                 carrier::push(&mut carriers, carrier)?;
@@ -148,11 +148,6 @@ pub fn parse(data: &[u8]) -> Result<PngLayout, PhotoError> {
         animated,
         kept,
     })
-}
-
-/// eXIf normally holds a bare TIFF block; some writers prefix `Exif\0\0` as in JPEG.
-fn exif_tiff(body: &[u8]) -> &[u8] {
-    body.strip_prefix(b"Exif\0\0").unwrap_or(body)
 }
 
 fn parse_header(body: &[u8]) -> Result<Header, PhotoError> {
@@ -198,7 +193,7 @@ fn classify_ancillary(kind: &[u8; 4], body: &[u8], offset: usize, length: usize)
     };
     let mut carrier = Carrier::new(carrier_kind, name, offset, length);
     match carrier_kind {
-        CarrierKind::Exif => carrier.exif = Some(exif::summarize(exif_tiff(body))),
+        CarrierKind::Exif => carrier.exif = Some(exif::summarize(exif::chunk_tiff(body))),
         CarrierKind::Comment => {
             let keyword: String = body
                 .iter()

@@ -103,6 +103,18 @@ impl RemovalReport {
     }
 }
 
+/// Adds each item whose condition holds.
+fn add_where(
+    items: &mut BTreeSet<RemovedItem>,
+    pairs: impl IntoIterator<Item = (bool, RemovedItem)>,
+) {
+    items.extend(
+        pairs
+            .into_iter()
+            .filter_map(|(on, item)| on.then_some(item)),
+    );
+}
+
 fn items_of(carrier: &Carrier, items: &mut BTreeSet<RemovedItem>) {
     use RemovedItem as R;
     let hints = carrier.hints;
@@ -115,12 +127,7 @@ fn items_of(carrier: &Carrier, items: &mut BTreeSet<RemovedItem>) {
             (hints.names, R::PeopleNames),
             (hints.history, R::EditingSoftware),
         ];
-        items.extend(
-            pairs
-                .into_iter()
-                .filter(|(on, _)| *on)
-                .map(|(_, item)| item),
-        );
+        add_where(items, pairs);
     };
     match carrier.kind {
         CarrierKind::Exif => {
@@ -144,12 +151,7 @@ fn items_of(carrier: &Carrier, items: &mut BTreeSet<RemovedItem>) {
                 (exif.tag_count > 0, R::CameraSettings),
                 (exif.malformed, R::OtherMetadata),
             ];
-            items.extend(
-                pairs
-                    .into_iter()
-                    .filter(|(on, _)| *on)
-                    .map(|(_, item)| item),
-            );
+            add_where(items, pairs);
         }
         CarrierKind::Xmp | CarrierKind::ExtendedXmp => {
             add_hints(items);

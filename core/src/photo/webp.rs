@@ -131,7 +131,7 @@ pub fn parse(data: &[u8]) -> Result<WebpLayout, PhotoError> {
                 }
                 let carrier = classify(&fourcc, body, pos, chunk_end - pos);
                 if carrier.kind == CarrierKind::Exif && orientation.is_none() {
-                    orientation = Some(exif::read_orientation(exif_tiff(body)));
+                    orientation = Some(exif::read_orientation(exif::chunk_tiff(body)));
                 }
                 carrier::push(&mut carriers, carrier)?;
             }
@@ -176,10 +176,6 @@ pub fn parse(data: &[u8]) -> Result<WebpLayout, PhotoError> {
     })
 }
 
-fn exif_tiff(body: &[u8]) -> &[u8] {
-    body.strip_prefix(b"Exif\0\0").unwrap_or(body)
-}
-
 fn vp8_dimensions(body: &[u8]) -> Result<(u32, u32), PhotoError> {
     if body.len() < 10 || body[3..6] != [0x9D, 0x01, 0x2A] || body[0] & 1 != 0 {
         return Err(PhotoError::corrupt(
@@ -222,7 +218,7 @@ fn classify(fourcc: &[u8; 4], body: &[u8], offset: usize, length: usize) -> Carr
     };
     let mut carrier = Carrier::new(kind, name, offset, length);
     if kind == CarrierKind::Exif {
-        carrier.exif = Some(exif::summarize(exif_tiff(body)));
+        carrier.exif = Some(exif::summarize(exif::chunk_tiff(body)));
     } else {
         carrier.hints = TextHints::scan(body);
     }
