@@ -9,6 +9,7 @@ use vitrine_core::photo::{Cleaned, Limits, PhotoError};
 use wasm_bindgen::prelude::*;
 
 use crate::browser_codec::{RedrawJob, redraw_to_jpeg};
+use crate::error::WidgetError;
 use crate::photo_plan::{JPEG_QUALITY, Plan, plan};
 
 /// Prepare a photo for sending: every metadata carrier removed, upright, long side at most
@@ -22,7 +23,7 @@ pub async fn prepare_photo(bytes: Uint8Array, max_side: u32) -> Result<JsValue, 
     prepare(&data, max_side)
         .await
         .map(|cleaned| cleaned_to_js(&cleaned))
-        .map_err(|error| error_to_js(&error))
+        .map_err(|error| WidgetError::from(error).into())
 }
 
 /// The Rust decode/resize/encode path, synchronously (for the in-browser benchmark, and the
@@ -32,7 +33,7 @@ pub async fn prepare_photo(bytes: Uint8Array, max_side: u32) -> Result<JsValue, 
 pub fn prepare_photo_rust(bytes: &[u8], max_side: u32) -> Result<JsValue, JsValue> {
     rust_clean(bytes, max_side)
         .map(|cleaned| cleaned_to_js(&cleaned))
-        .map_err(|error| error_to_js(&error))
+        .map_err(|error| WidgetError::from(error).into())
 }
 
 /// Whether this build carries the Rust codec (the fallback when the browser cannot decode).
@@ -122,16 +123,5 @@ fn cleaned_to_js(cleaned: &Cleaned) -> JsValue {
     #[allow(clippy::cast_precision_loss)]
     let removed = cleaned.report.bytes_removed as f64;
     set(&object, "bytesRemoved", &removed.into());
-    object.into()
-}
-
-fn error_to_js(error: &PhotoError) -> JsValue {
-    let object = Object::new();
-    set(&object, "code", &error.code().into());
-    set(&object, "message", &error.to_string().into());
-    // Name what the file really is ("HEIC/HEIF", "GIF" …) so the widget can say so.
-    if let PhotoError::UnsupportedFormat(detected) = error {
-        set(&object, "detected", &detected.to_string().into());
-    }
     object.into()
 }

@@ -4,7 +4,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use vitrine_core::compositor::{CompositeOptions, Placement, Point, RgbaImage, Texture, composite};
-use vitrine_widget::render_on_device::composite_on_device;
+use vitrine_widget::render_on_device::{CompositeRequest, Pixels, composite_on_device};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
@@ -34,22 +34,37 @@ fn checker(size: u32) -> Vec<u8> {
 
 const CORNERS: [f32; 8] = [60.0, 70.0, 180.0, 70.0, 230.0, 160.0, 10.0, 160.0];
 
+fn pixels(rgba: &[u8], width: u32, height: u32) -> Pixels {
+    Pixels {
+        rgba: rgba.into(),
+        width,
+        height,
+    }
+}
+
+/// A request as JavaScript sends it (one plain object), with 0.5 m tiles.
+fn request(photo: Pixels, tile: Pixels, corners: &[f32], size_m: (f32, f32)) -> JsValue {
+    let request = CompositeRequest {
+        photo,
+        tile,
+        tile_width_m: 0.5,
+        tile_height_m: 0.5,
+        corners: corners.to_vec(),
+        width_m: size_m.0,
+        depth_m: size_m.1,
+    };
+    serde_wasm_bindgen::to_value(&request).expect("a plain object")
+}
+
 #[wasm_bindgen_test]
 fn the_browser_render_is_the_native_render() {
     let (w, h) = (240, 160);
-    let out = composite_on_device(
-        gradient(w, h),
-        w,
-        h,
-        checker(32),
-        32,
-        32,
-        0.5,
-        0.5,
+    let out = composite_on_device(request(
+        pixels(&gradient(w, h), w, h),
+        pixels(&checker(32), 32, 32),
         &CORNERS,
-        3.0,
-        2.0,
-    )
+        (3.0, 2.0),
+    ))
     .expect("a render");
     let placement = Placement {
         corners: [(60.0, 70.0), (180.0, 70.0), (230.0, 160.0), (10.0, 160.0)]
@@ -89,49 +104,28 @@ fn bad_input_is_refused_with_a_code() {
             .unwrap_or_default()
     };
     let bowtie = [0.0, 0.0, 100.0, 100.0, 100.0, 0.0, 0.0, 100.0];
-    let error = composite_on_device(
-        gradient(120, 120),
-        120,
-        120,
-        checker(8),
-        8,
-        8,
-        0.5,
-        0.5,
+    let error = composite_on_device(request(
+        pixels(&gradient(120, 120), 120, 120),
+        pixels(&checker(8), 8, 8),
         &bowtie,
-        3.0,
-        3.0,
-    )
+        (3.0, 3.0),
+    ))
     .expect_err("crossed corners");
     assert_eq!(code(error), "bad_placement");
-    let error = composite_on_device(
-        vec![0; 10],
-        120,
-        120,
-        checker(8),
-        8,
-        8,
-        0.5,
-        0.5,
+    let error = composite_on_device(request(
+        pixels(&[0; 10], 120, 120),
+        pixels(&checker(8), 8, 8),
         &CORNERS,
-        3.0,
-        3.0,
-    )
+        (3.0, 3.0),
+    ))
     .expect_err("short buffer");
     assert_eq!(code(error), "bad_image");
-    let error = composite_on_device(
-        gradient(120, 120),
-        120,
-        120,
-        checker(8),
-        8,
-        8,
-        0.5,
-        0.5,
+    let error = composite_on_device(request(
+        pixels(&gradient(120, 120), 120, 120),
+        pixels(&checker(8), 8, 8),
         &CORNERS[..6],
-        3.0,
-        3.0,
-    )
+        (3.0, 3.0),
+    ))
     .expect_err("six numbers");
     assert_eq!(code(error), "bad_placement");
 }
