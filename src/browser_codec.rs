@@ -10,8 +10,8 @@ use js_sys::{Array, Object, Promise, Uint8Array};
 use wasm_bindgen::{Clamped, JsCast};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    Blob, BlobPropertyBag, ImageBitmap, ImageBitmapOptions, ImageEncodeOptions, ImageOrientation,
-    ImageData, OffscreenCanvas, OffscreenCanvasRenderingContext2d, PremultiplyAlpha,
+    Blob, BlobPropertyBag, ImageBitmap, ImageBitmapOptions, ImageData, ImageEncodeOptions,
+    ImageOrientation, OffscreenCanvas, OffscreenCanvasRenderingContext2d, PremultiplyAlpha,
     ResizeQuality, WorkerGlobalScope,
 };
 

@@ -95,7 +95,12 @@ pub fn composite_on_device(request: JsValue) -> Result<Vec<u8>, JsValue> {
         .map_err(|e| WidgetError::BadImage(format!("not a composite request: {e}")))?;
     let photo = image(request.photo)?;
     let tile = image(request.tile)?;
-    let placement = placement(&request.corners, (1.0, 1.0), request.width_m, request.depth_m)?;
+    let placement = placement(
+        &request.corners,
+        (1.0, 1.0),
+        request.width_m,
+        request.depth_m,
+    )?;
     Ok(compose(
         &photo,
         tile,

@@ -16,7 +16,10 @@ use vitrine_widget::error::WidgetError;
 const BROWSER_CODES: &[&str] = &["offline", "network", "timeout", "worker_failed"];
 
 fn table() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../www/widget/error-words.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../www/widget/error-words.json"
+    );
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path} is not JSON: {e}"))
 }
@@ -50,7 +53,10 @@ fn every_code_has_words_and_every_word_has_a_code() {
     let worded = keys(&table["words"]);
     let known = known_codes();
     let missing: Vec<_> = known.difference(&worded).collect();
-    assert!(missing.is_empty(), "codes without words in error-words.json: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "codes without words in error-words.json: {missing:?}"
+    );
     let stale: Vec<_> = worded.difference(&known).collect();
     assert!(stale.is_empty(), "words for codes nothing gives: {stale:?}");
 }
@@ -62,8 +68,14 @@ fn a_step_rewords_only_known_codes() {
     let steps = table["in"].as_object().expect("`in`: step → words");
     assert!(!steps.is_empty());
     for (step, words) in steps {
-        let stale: Vec<_> = keys(words).into_iter().filter(|code| !known.contains(code)).collect();
-        assert!(stale.is_empty(), "step {step} has words for unknown codes: {stale:?}");
+        let stale: Vec<_> = keys(words)
+            .into_iter()
+            .filter(|code| !known.contains(code))
+            .collect();
+        assert!(
+            stale.is_empty(),
+            "step {step} has words for unknown codes: {stale:?}"
+        );
     }
 }
 

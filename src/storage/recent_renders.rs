@@ -139,7 +139,9 @@ async fn save(
 /// The retailer's saved renders, newest first: `[{ id, product, productName, createdAt, jpeg }]`.
 #[wasm_bindgen]
 pub async fn list_recent_renders(retailer: String) -> Result<Array, JsValue> {
-    list(&retailer).await.map_err(|e| WidgetError::from(e).into())
+    list(&retailer)
+        .await
+        .map_err(|e| WidgetError::from(e).into())
 }
 
 async fn list(retailer: &str) -> Result<Array, StorageError> {
@@ -157,7 +159,9 @@ async fn list(retailer: &str) -> Result<Array, StorageError> {
 /// Remove one saved render of this retailer by id (a no-op when it is already gone).
 #[wasm_bindgen]
 pub async fn remove_recent_render(retailer: String, id: f64) -> Result<(), JsValue> {
-    remove(&retailer, id).await.map_err(|e| WidgetError::from(e).into())
+    remove(&retailer, id)
+        .await
+        .map_err(|e| WidgetError::from(e).into())
 }
 
 async fn remove(retailer: &str, id: f64) -> Result<(), StorageError> {

@@ -115,6 +115,9 @@ class Widget {
       el("div", { class: "actions" }, this.retryButton));
     // Escape (or the browser's back gesture) closes the dialog itself; record it like a close.
     this.panel.addEventListener("close", () => this.closed());
+    // A modal dialog makes the page inert, but browsers let Tab leave the last control for their
+    // own toolbar (the page's body, headless): wrap around instead, so focus stays in the panel.
+    this.panel.addEventListener("keydown", (event) => this.wrapTab(event));
     // A click on the backdrop lands on the dialog, outside its box.
     this.panel.addEventListener("click", (event) => {
       if (event.target !== this.panel) return;
@@ -167,6 +170,22 @@ class Widget {
   closed() {
     this.track("closed");
     this.emit("close", { product: this.config.product });
+  }
+
+  wrapTab(event) {
+    if (event.key !== "Tab") return;
+    const focusable = [...this.panel.querySelectorAll("button, input, [tabindex]:not([tabindex='-1'])")]
+      .filter((node) => !node.disabled && node.offsetParent !== null && !node.closest("[hidden]"));
+    if (!focusable.length) return;
+    const [first, last] = [focusable[0], focusable[focusable.length - 1]];
+    const active = this.panel.getRootNode().activeElement;
+    if (event.shiftKey && active === first) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && active === last) {
+      event.preventDefault();
+      first.focus();
+    }
   }
 
   /** Records a widget session event for analytics (never the photo, the render or anything typed). */

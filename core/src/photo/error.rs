@@ -110,7 +110,11 @@ mod tests {
             PhotoError::UnsupportedJpegCoding(""),
             PhotoError::Truncated(String::new()),
             PhotoError::Corrupt(String::new()),
-            PhotoError::TooManyPixels { width: 0, height: 0, limit: 0 },
+            PhotoError::TooManyPixels {
+                width: 0,
+                height: 0,
+                limit: 0,
+            },
             PhotoError::Decode(String::new()),
             PhotoError::Encode(String::new()),
             PhotoError::VerificationFailed(String::new()),
