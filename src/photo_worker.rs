@@ -4,8 +4,9 @@
 //! Thin shells over `vitrine-core` and [`crate::photo_plan`]; the only logic here is choosing
 //! the browser codec, with the Rust codec as a fallback when it is compiled in.
 
-use js_sys::{Array, Object, Reflect, Uint8Array};
-use vitrine_core::photo::{Cleaned, Limits, PhotoError};
+use js_sys::Uint8Array;
+use serde::Serialize;
+use vitrine_core::photo::{Cleaned, Limits, PhotoError, RemovedItem};
 use wasm_bindgen::prelude::*;
 
 use crate::browser_codec::{RedrawJob, redraw_to_jpeg};
@@ -86,42 +87,47 @@ fn rust_clean(data: &[u8], max_side: u32) -> Result<Cleaned, PhotoError> {
     vitrine_core::photo::clean(data, &options)
 }
 
-fn set(object: &Object, key: &str, value: &JsValue) {
-    // Defining a property on a fresh plain object cannot throw (no setters, not frozen).
-    let _ = Reflect::set(object, &JsValue::from_str(key), value);
+/// What `prepare_photo` resolves to, as a plain JS object.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Prepared<'a> {
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    bytes: Uint8Array,
+    mime: &'static str,
+    width: u32,
+    height: u32,
+    original_width: u32,
+    original_height: u32,
+    reencoded: bool,
+    /// What was removed, in plain words.
+    removed: Vec<&'static str>,
+    /// The same as stable codes (the serde names, e.g. "gps_location"), so the UI can pick an
+    /// icon or translation without parsing words.
+    removed_codes: &'a [RemovedItem],
+    /// Byte counts of a photo fit in an f64 exactly (the input is capped at 50 MB).
+    bytes_removed: f64,
 }
 
 fn cleaned_to_js(cleaned: &Cleaned) -> JsValue {
-    let object = Object::new();
-    set(
-        &object,
-        "bytes",
-        &Uint8Array::from(cleaned.bytes.as_slice()),
-    );
-    set(&object, "mime", &cleaned.format.mime_type().into());
-    set(&object, "width", &cleaned.width.into());
-    set(&object, "height", &cleaned.height.into());
-    set(&object, "originalWidth", &cleaned.original_width.into());
-    set(&object, "originalHeight", &cleaned.original_height.into());
-    set(&object, "reencoded", &cleaned.reencoded.into());
-    let words: Array = cleaned
-        .report
-        .items
-        .iter()
-        .map(|item| JsValue::from_str(item.plain_words()))
-        .collect();
-    set(&object, "removed", &words);
-    // Stable codes (the serde names, e.g. "gps_location"; a unit variant always serialises) so the UI can pick an icon or translation without parsing words.
-    let codes: Array = cleaned
-        .report
-        .items
-        .iter()
-        .map(|item| serde_wasm_bindgen::to_value(item).unwrap_or(JsValue::NULL))
-        .collect();
-    set(&object, "removedCodes", &codes);
-    // Byte counts of a photo fit in an f64 exactly (the input is capped at 50 MB).
     #[allow(clippy::cast_precision_loss)]
-    let removed = cleaned.report.bytes_removed as f64;
-    set(&object, "bytesRemoved", &removed.into());
-    object.into()
+    let bytes_removed = cleaned.report.bytes_removed as f64;
+    let prepared = Prepared {
+        bytes: Uint8Array::from(cleaned.bytes.as_slice()),
+        mime: cleaned.format.mime_type(),
+        width: cleaned.width,
+        height: cleaned.height,
+        original_width: cleaned.original_width,
+        original_height: cleaned.original_height,
+        reencoded: cleaned.reencoded,
+        removed: cleaned
+            .report
+            .items
+            .iter()
+            .map(|item| item.plain_words())
+            .collect(),
+        removed_codes: &cleaned.report.items,
+        bytes_removed,
+    };
+    // Numbers, strings, unit variants and a Uint8Array always serialise.
+    serde_wasm_bindgen::to_value(&prepared).unwrap_or(JsValue::NULL)
 }
