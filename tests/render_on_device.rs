@@ -107,30 +107,19 @@ fn bad_input_is_refused_with_a_code() {
             .unwrap_or_default()
     };
     let bowtie = [0.0, 0.0, 100.0, 100.0, 100.0, 0.0, 0.0, 100.0];
-    let error = composite_on_device(request(
-        pixels(&gradient(120, 120), 120, 120),
-        pixels(&checker(8), 8, 8),
-        &bowtie,
-        (3.0, 3.0),
-    ))
-    .expect_err("crossed corners");
-    assert_eq!(code(error), "bad_placement");
-    let error = composite_on_device(request(
-        pixels(&[0; 10], 120, 120),
-        pixels(&checker(8), 8, 8),
-        &CORNERS,
-        (3.0, 3.0),
-    ))
-    .expect_err("short buffer");
-    assert_eq!(code(error), "bad_image");
-    let error = composite_on_device(request(
-        pixels(&gradient(120, 120), 120, 120),
-        pixels(&checker(8), 8, 8),
-        &CORNERS[..6],
-        (3.0, 3.0),
-    ))
-    .expect_err("six numbers");
-    assert_eq!(code(error), "bad_placement");
+    let photo = gradient(120, 120);
+    let cases: [(&str, &[u8], &[f32], &str); 3] = [
+        ("crossed corners", &photo, &bowtie, "bad_placement"),
+        ("short buffer", &[0; 10], &CORNERS, "bad_image"),
+        ("six numbers", &photo, &CORNERS[..6], "bad_placement"),
+    ];
+    for (case, photo, corners, expected) in cases {
+        let tile = pixels(&checker(8), 8, 8);
+        let error =
+            composite_on_device(request(pixels(photo, 120, 120), tile, corners, (3.0, 3.0)))
+                .expect_err(case);
+        assert_eq!(code(error), expected, "{case}");
+    }
 }
 
 const ROTATED_JPEG: &[u8] =
