@@ -1,16 +1,18 @@
 //! Decode, turn, downscale and re-encode with the browser's own codecs (createImageBitmap and
-//! OffscreenCanvas): native speed and no image decoder in our WASM, which keeps it small.
+//! OffscreenCanvas): native speed and no image decoder in our WASM, which keeps it small. The
+//! prepared photo and the render on this device both go through here, so both are decoded the
+//! same way and encoded at the same quality.
 //!
 //! The bytes handed in carry no orientation, so no browser's EXIF handling can turn the photo
 //! twice or not at all; the turn is the explicit canvas transform from `vitrine-core`.
 
 use js_sys::{Array, Object, Promise, Uint8Array};
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{Clamped, JsCast};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    Blob, BlobPropertyBag, ImageBitmap, ImageBitmapOptions, ImageEncodeOptions, ImageOrientation,
-    OffscreenCanvas, OffscreenCanvasRenderingContext2d, PremultiplyAlpha, ResizeQuality,
-    WorkerGlobalScope,
+    Blob, BlobPropertyBag, ImageBitmap, ImageBitmapOptions, ImageData, ImageEncodeOptions,
+    ImageOrientation, OffscreenCanvas, OffscreenCanvasRenderingContext2d, PremultiplyAlpha,
+    ResizeQuality, WorkerGlobalScope,
 };
 
 use crate::js_error::{BrowserError, CodecError, js_to_error};
@@ -41,26 +43,36 @@ pub async fn redraw_to_jpeg(job: &RedrawJob<'_>) -> Result<Vec<u8>, CodecError> 
     let encoded = encode_jpeg(&canvas, job.quality)
         .await
         .map_err(CodecError::Encode);
-    // Release the canvas backing store now rather than at the next GC: phones are short of memory.
-    canvas.set_width(0);
-    canvas.set_height(0);
+    release(&canvas);
     encoded
 }
 
 async fn decode_resized(job: &RedrawJob<'_>) -> Result<ImageBitmap, BrowserError> {
-    let parts = Array::of1(&Uint8Array::from(job.bytes));
+    decode_bitmap(job.bytes, job.mime_type, Some(job.decode_size)).await
+}
+
+/// Decode `bytes` into a bitmap, resized to `size` when given.
+async fn decode_bitmap(
+    bytes: &[u8],
+    mime_type: &str,
+    size: Option<(u32, u32)>,
+) -> Result<ImageBitmap, BrowserError> {
+    let parts = Array::of1(&Uint8Array::from(bytes));
     let properties = BlobPropertyBag::new();
-    properties.set_type(job.mime_type);
+    properties.set_type(mime_type);
     let blob = Blob::new_with_u8_array_sequence_and_options(&parts, &properties)
         .map_err(|e| js_to_error("new Blob", e))?;
     let options = ImageBitmapOptions::new();
-    // There is no orientation left in the bytes; "from-image" is the spec's default and is stated
-    // so a browser that honours a stray tag still has none to honour.
+    // There is no orientation left in a redraw's bytes; "from-image" is the spec's default and
+    // is stated so a browser that honours a stray tag still has none to honour. A lossless
+    // photo's restated orientation is honoured, so a render's pixels are upright too.
     options.set_image_orientation(ImageOrientation::FromImage);
     options.set_premultiply_alpha(PremultiplyAlpha::None);
-    options.set_resize_width(job.decode_size.0);
-    options.set_resize_height(job.decode_size.1);
-    options.set_resize_quality(ResizeQuality::High);
+    if let Some((width, height)) = size {
+        options.set_resize_width(width);
+        options.set_resize_height(height);
+        options.set_resize_quality(ResizeQuality::High);
+    }
     let promise = create_image_bitmap(&blob, &options)?;
     let bitmap = JsFuture::from(promise)
         .await
@@ -68,6 +80,71 @@ async fn decode_resized(job: &RedrawJob<'_>) -> Result<ImageBitmap, BrowserError
     bitmap
         .dyn_into::<ImageBitmap>()
         .map_err(|_| BrowserError::UnexpectedValue("createImageBitmap"))
+}
+
+/// Decode `bytes` (a JPEG, PNG or WebP the browser can open) to `(width, height, RGBA)`.
+pub async fn decode_to_rgba(
+    bytes: &[u8],
+    mime_type: &str,
+) -> Result<(u32, u32, Vec<u8>), CodecError> {
+    let bitmap = decode_bitmap(bytes, mime_type, None)
+        .await
+        .map_err(CodecError::Decode)?;
+    let (width, height) = (bitmap.width(), bitmap.height());
+    let pixels = canvas_2d(width, height).and_then(|(canvas, context)| {
+        context
+            .draw_image_with_image_bitmap(&bitmap, 0.0, 0.0)
+            .map_err(|e| js_to_error("drawImage", e))?;
+        let data = context
+            .get_image_data(0.0, 0.0, f64::from(width), f64::from(height))
+            .map_err(|e| js_to_error("getImageData", e))?;
+        release(&canvas);
+        Ok(data.data().0)
+    });
+    bitmap.close();
+    Ok((width, height, pixels.map_err(CodecError::Decode)?))
+}
+
+/// Encode RGBA pixels of `size` as a JPEG at `quality` (0–1).
+pub async fn encode_rgba_to_jpeg(
+    rgba: &[u8],
+    (width, height): (u32, u32),
+    quality: f64,
+) -> Result<Vec<u8>, CodecError> {
+    let (canvas, context) = canvas_2d(width, height).map_err(CodecError::Encode)?;
+    let data = ImageData::new_with_u8_clamped_array_and_sh(Clamped(rgba), width, height)
+        .map_err(|e| CodecError::Encode(js_to_error("new ImageData", e)))?;
+    context
+        .put_image_data(&data, 0.0, 0.0)
+        .map_err(|e| CodecError::Encode(js_to_error("putImageData", e)))?;
+    let encoded = encode_jpeg(&canvas, quality)
+        .await
+        .map_err(CodecError::Encode);
+    release(&canvas);
+    encoded
+}
+
+/// Release a canvas's backing store now rather than at the next GC: phones are short of memory.
+fn release(canvas: &OffscreenCanvas) {
+    canvas.set_width(0);
+    canvas.set_height(0);
+}
+
+/// A canvas of `width` × `height` and its 2D context.
+fn canvas_2d(
+    width: u32,
+    height: u32,
+) -> Result<(OffscreenCanvas, OffscreenCanvasRenderingContext2d), BrowserError> {
+    let canvas =
+        OffscreenCanvas::new(width, height).map_err(|e| js_to_error("new OffscreenCanvas", e))?;
+    // A canvas over the browser's size or memory limit gives no context: an error, not a blank image.
+    let context = canvas
+        .get_context("2d")
+        .map_err(|e| js_to_error("OffscreenCanvas.getContext", e))?
+        .ok_or(BrowserError::Unavailable("a 2D canvas of this size"))?
+        .dyn_into::<OffscreenCanvasRenderingContext2d>()
+        .map_err(|_| BrowserError::UnexpectedValue("OffscreenCanvas.getContext"))?;
+    Ok((canvas, context))
 }
 
 /// `createImageBitmap` from whichever global we run in: the widget's worker, or a window (tests
@@ -89,15 +166,7 @@ fn draw_upright(
     job: &RedrawJob<'_>,
 ) -> Result<OffscreenCanvas, BrowserError> {
     let (width, height) = job.output_size;
-    let canvas =
-        OffscreenCanvas::new(width, height).map_err(|e| js_to_error("new OffscreenCanvas", e))?;
-    // A canvas over the browser's size or memory limit gives no context: an error, not a blank image.
-    let context = canvas
-        .get_context("2d")
-        .map_err(|e| js_to_error("OffscreenCanvas.getContext", e))?
-        .ok_or(BrowserError::Unavailable("a 2D canvas of this size"))?
-        .dyn_into::<OffscreenCanvasRenderingContext2d>()
-        .map_err(|_| BrowserError::UnexpectedValue("OffscreenCanvas.getContext"))?;
+    let (canvas, context) = canvas_2d(width, height)?;
     // JPEG has no alpha: flatten transparent PNG/WebP pixels onto white, as a shopper expects.
     context.set_fill_style_str("#ffffff");
     context.fill_rect(0.0, 0.0, f64::from(width), f64::from(height));

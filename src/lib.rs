@@ -7,6 +7,7 @@
 //! image codecs and converts JavaScript failures into typed errors.
 #![deny(missing_docs)]
 
+pub mod error;
 pub mod photo_plan;
 
 #[cfg(target_arch = "wasm32")]

@@ -110,27 +110,15 @@ pub fn plan(data: &[u8], max_side: u32, limits: &Limits) -> Result<Plan, PhotoEr
 }
 
 #[cfg(test)]
+#[path = "../tests/support/tiny_jpeg.rs"]
+mod tiny_jpeg;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
     fn jpeg_with_orientation(width: u16, height: u16, orientation: u16) -> Vec<u8> {
-        // SOI, APP1 Exif with one IFD0 entry (Orientation), a baseline SOF0, an empty SOS, EOI.
-        let mut tiff = b"MM\0\x2a\0\0\0\x08\0\x01".to_vec();
-        tiff.extend_from_slice(&[0x01, 0x12, 0x00, 0x03, 0, 0, 0, 1]);
-        tiff.extend_from_slice(&orientation.to_be_bytes());
-        tiff.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
-        let mut app1 = b"Exif\0\0".to_vec();
-        app1.extend_from_slice(&tiff);
-        let mut out = vec![0xFF, 0xD8, 0xFF, 0xE1];
-        out.extend_from_slice(&u16::try_from(app1.len() + 2).expect("tiny").to_be_bytes());
-        out.extend_from_slice(&app1);
-        out.extend_from_slice(&[0xFF, 0xC0, 0x00, 0x0B, 0x08]);
-        out.extend_from_slice(&height.to_be_bytes());
-        out.extend_from_slice(&width.to_be_bytes());
-        out.extend_from_slice(&[0x01, 0x01, 0x11, 0x00]);
-        out.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3F, 0x00]);
-        out.extend_from_slice(&[0x00, 0xFF, 0xD9]);
-        out
+        tiny_jpeg::tiny_jpeg(width, height, Some(orientation))
     }
 
     #[test]

@@ -4,11 +4,13 @@
 //! Thin shells over `vitrine-core` and [`crate::photo_plan`]; the only logic here is choosing
 //! the browser codec, with the Rust codec as a fallback when it is compiled in.
 
-use js_sys::{Array, Object, Reflect, Uint8Array};
-use vitrine_core::photo::{Cleaned, Limits, PhotoError};
+use js_sys::Uint8Array;
+use serde::Serialize;
+use vitrine_core::photo::{Cleaned, Limits, PhotoError, RemovedItem};
 use wasm_bindgen::prelude::*;
 
 use crate::browser_codec::{RedrawJob, redraw_to_jpeg};
+use crate::error::WidgetError;
 use crate::photo_plan::{JPEG_QUALITY, Plan, plan};
 
 /// Prepare a photo for sending: every metadata carrier removed, upright, long side at most
@@ -22,7 +24,7 @@ pub async fn prepare_photo(bytes: Uint8Array, max_side: u32) -> Result<JsValue, 
     prepare(&data, max_side)
         .await
         .map(|cleaned| cleaned_to_js(&cleaned))
-        .map_err(|error| error_to_js(&error))
+        .map_err(|error| WidgetError::from(error).into())
 }
 
 /// The Rust decode/resize/encode path, synchronously (for the in-browser benchmark, and the
@@ -32,7 +34,7 @@ pub async fn prepare_photo(bytes: Uint8Array, max_side: u32) -> Result<JsValue, 
 pub fn prepare_photo_rust(bytes: &[u8], max_side: u32) -> Result<JsValue, JsValue> {
     rust_clean(bytes, max_side)
         .map(|cleaned| cleaned_to_js(&cleaned))
-        .map_err(|error| error_to_js(&error))
+        .map_err(|error| WidgetError::from(error).into())
 }
 
 /// Whether this build carries the Rust codec (the fallback when the browser cannot decode).
@@ -85,53 +87,47 @@ fn rust_clean(data: &[u8], max_side: u32) -> Result<Cleaned, PhotoError> {
     vitrine_core::photo::clean(data, &options)
 }
 
-fn set(object: &Object, key: &str, value: &JsValue) {
-    // Defining a property on a fresh plain object cannot throw (no setters, not frozen).
-    let _ = Reflect::set(object, &JsValue::from_str(key), value);
+/// What `prepare_photo` resolves to, as a plain JS object.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Prepared<'a> {
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    bytes: Uint8Array,
+    mime: &'static str,
+    width: u32,
+    height: u32,
+    original_width: u32,
+    original_height: u32,
+    reencoded: bool,
+    /// What was removed, in plain words.
+    removed: Vec<&'static str>,
+    /// The same as stable codes (the serde names, e.g. "gps_location"), so the UI can pick an
+    /// icon or translation without parsing words.
+    removed_codes: &'a [RemovedItem],
+    /// Byte counts of a photo fit in an f64 exactly (the input is capped at 50 MB).
+    bytes_removed: f64,
 }
 
 fn cleaned_to_js(cleaned: &Cleaned) -> JsValue {
-    let object = Object::new();
-    set(
-        &object,
-        "bytes",
-        &Uint8Array::from(cleaned.bytes.as_slice()),
-    );
-    set(&object, "mime", &cleaned.format.mime_type().into());
-    set(&object, "width", &cleaned.width.into());
-    set(&object, "height", &cleaned.height.into());
-    set(&object, "originalWidth", &cleaned.original_width.into());
-    set(&object, "originalHeight", &cleaned.original_height.into());
-    set(&object, "reencoded", &cleaned.reencoded.into());
-    let words: Array = cleaned
-        .report
-        .items
-        .iter()
-        .map(|item| JsValue::from_str(item.plain_words()))
-        .collect();
-    set(&object, "removed", &words);
-    // Stable codes (the serde names, e.g. "gps_location"; a unit variant always serialises) so the UI can pick an icon or translation without parsing words.
-    let codes: Array = cleaned
-        .report
-        .items
-        .iter()
-        .map(|item| serde_wasm_bindgen::to_value(item).unwrap_or(JsValue::NULL))
-        .collect();
-    set(&object, "removedCodes", &codes);
-    // Byte counts of a photo fit in an f64 exactly (the input is capped at 50 MB).
     #[allow(clippy::cast_precision_loss)]
-    let removed = cleaned.report.bytes_removed as f64;
-    set(&object, "bytesRemoved", &removed.into());
-    object.into()
-}
-
-fn error_to_js(error: &PhotoError) -> JsValue {
-    let object = Object::new();
-    set(&object, "code", &error.code().into());
-    set(&object, "message", &error.to_string().into());
-    // Name what the file really is ("HEIC/HEIF", "GIF" …) so the widget can say so.
-    if let PhotoError::UnsupportedFormat(detected) = error {
-        set(&object, "detected", &detected.to_string().into());
-    }
-    object.into()
+    let bytes_removed = cleaned.report.bytes_removed as f64;
+    let prepared = Prepared {
+        bytes: Uint8Array::from(cleaned.bytes.as_slice()),
+        mime: cleaned.format.mime_type(),
+        width: cleaned.width,
+        height: cleaned.height,
+        original_width: cleaned.original_width,
+        original_height: cleaned.original_height,
+        reencoded: cleaned.reencoded,
+        removed: cleaned
+            .report
+            .items
+            .iter()
+            .map(|item| item.plain_words())
+            .collect(),
+        removed_codes: &cleaned.report.items,
+        bytes_removed,
+    };
+    // Numbers, strings, unit variants and a Uint8Array always serialise.
+    serde_wasm_bindgen::to_value(&prepared).unwrap_or(JsValue::NULL)
 }

@@ -178,14 +178,11 @@ fn every_orientation_fixture_comes_out_with_the_right_displayed_dimensions() {
     check_orientation_series(&orientation_fixtures!("portrait"), (450, 600));
 }
 
+#[path = "support/tiny_jpeg.rs"]
+mod tiny_jpeg;
+
 fn jpeg_header(width: u16, height: u16) -> Vec<u8> {
-    let mut out = vec![0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x0B, 0x08];
-    out.extend_from_slice(&height.to_be_bytes());
-    out.extend_from_slice(&width.to_be_bytes());
-    out.extend_from_slice(&[0x01, 0x01, 0x11, 0x00]);
-    out.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3F, 0x00]);
-    out.extend_from_slice(&[0x00, 0xFF, 0xD9]);
-    out
+    tiny_jpeg::tiny_jpeg(width, height, None)
 }
 
 fn code_of(bytes: &[u8]) -> &'static str {

@@ -1,10 +1,13 @@
 //! "Render on this device" in headless Chromium: the compositor export gives, in the browser,
 //! byte for byte what the native core gives, leaves pixels outside the region untouched, and
-//! refuses a bad placement with a code instead of trapping.
+//! refuses a bad placement with a code instead of trapping; the whole device render (decoded and
+//! encoded by the browser through the Rust codec path) comes out upright and labelled.
 #![cfg(target_arch = "wasm32")]
 
 use vitrine_core::compositor::{CompositeOptions, Placement, Point, RgbaImage, Texture, composite};
-use vitrine_widget::render_on_device::composite_on_device;
+use vitrine_widget::render_on_device::{
+    CompositeRequest, DeviceRenderRequest, Pixels, composite_on_device, render_on_device,
+};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
@@ -34,22 +37,37 @@ fn checker(size: u32) -> Vec<u8> {
 
 const CORNERS: [f32; 8] = [60.0, 70.0, 180.0, 70.0, 230.0, 160.0, 10.0, 160.0];
 
+fn pixels(rgba: &[u8], width: u32, height: u32) -> Pixels {
+    Pixels {
+        rgba: rgba.into(),
+        width,
+        height,
+    }
+}
+
+/// A request as JavaScript sends it (one plain object), with 0.5 m tiles.
+fn request(photo: Pixels, tile: Pixels, corners: &[f32], size_m: (f32, f32)) -> JsValue {
+    let request = CompositeRequest {
+        photo,
+        tile,
+        tile_width_m: 0.5,
+        tile_height_m: 0.5,
+        corners: corners.to_vec(),
+        width_m: size_m.0,
+        depth_m: size_m.1,
+    };
+    serde_wasm_bindgen::to_value(&request).expect("a plain object")
+}
+
 #[wasm_bindgen_test]
 fn the_browser_render_is_the_native_render() {
     let (w, h) = (240, 160);
-    let out = composite_on_device(
-        gradient(w, h),
-        w,
-        h,
-        checker(32),
-        32,
-        32,
-        0.5,
-        0.5,
+    let out = composite_on_device(request(
+        pixels(&gradient(w, h), w, h),
+        pixels(&checker(32), 32, 32),
         &CORNERS,
-        3.0,
-        2.0,
-    )
+        (3.0, 2.0),
+    ))
     .expect("a render");
     let placement = Placement {
         corners: [(60.0, 70.0), (180.0, 70.0), (230.0, 160.0), (10.0, 160.0)]
@@ -89,49 +107,68 @@ fn bad_input_is_refused_with_a_code() {
             .unwrap_or_default()
     };
     let bowtie = [0.0, 0.0, 100.0, 100.0, 100.0, 0.0, 0.0, 100.0];
-    let error = composite_on_device(
-        gradient(120, 120),
-        120,
-        120,
-        checker(8),
-        8,
-        8,
-        0.5,
-        0.5,
-        &bowtie,
-        3.0,
-        3.0,
-    )
-    .expect_err("crossed corners");
-    assert_eq!(code(error), "bad_placement");
-    let error = composite_on_device(
-        vec![0; 10],
-        120,
-        120,
-        checker(8),
-        8,
-        8,
-        0.5,
-        0.5,
-        &CORNERS,
-        3.0,
-        3.0,
-    )
-    .expect_err("short buffer");
-    assert_eq!(code(error), "bad_image");
-    let error = composite_on_device(
-        gradient(120, 120),
-        120,
-        120,
-        checker(8),
-        8,
-        8,
-        0.5,
-        0.5,
-        &CORNERS[..6],
-        3.0,
-        3.0,
-    )
-    .expect_err("six numbers");
-    assert_eq!(code(error), "bad_placement");
+    let photo = gradient(120, 120);
+    let cases: [(&str, &[u8], &[f32], &str); 3] = [
+        ("crossed corners", &photo, &bowtie, "bad_placement"),
+        ("short buffer", &[0; 10], &CORNERS, "bad_image"),
+        ("six numbers", &photo, &CORNERS[..6], "bad_placement"),
+    ];
+    for (case, photo, corners, expected) in cases {
+        let tile = pixels(&checker(8), 8, 8);
+        let error =
+            composite_on_device(request(pixels(photo, 120, 120), tile, corners, (3.0, 3.0)))
+                .expect_err(case);
+        assert_eq!(code(error), expected, "{case}");
+    }
+}
+
+const ROTATED_JPEG: &[u8] =
+    include_bytes!("../../shared/fixtures/photos/ia__orientation_portrait_6.jpg");
+const TILE_PNG: &[u8] = include_bytes!("../../shared/fixtures/photos/mat2__data_dirty.png");
+
+fn field(object: &JsValue, key: &str) -> JsValue {
+    js_sys::Reflect::get(object, &key.into()).expect("a plain object")
+}
+
+fn device_request(photo: &[u8]) -> JsValue {
+    let request = DeviceRenderRequest {
+        photo: photo.into(),
+        photo_mime: "image/jpeg".into(),
+        texture: TILE_PNG.into(),
+        texture_mime: "image/png".into(),
+        tile_width_m: 0.5,
+        tile_height_m: 0.5,
+        corners: vec![0.22, 0.6, 0.78, 0.6, 0.98, 0.97, 0.02, 0.97],
+        width_m: 4.0,
+        depth_m: 4.0,
+    };
+    serde_wasm_bindgen::to_value(&request).expect("a plain object")
+}
+
+#[wasm_bindgen_test]
+async fn a_device_render_is_upright_and_labelled() {
+    let render = render_on_device(device_request(ROTATED_JPEG))
+        .await
+        .expect("a render");
+    // Stored 600×450 with "rotate 90° CW": shown, and so rendered, 450×600.
+    assert_eq!(field(&render, "width").as_f64(), Some(450.0));
+    assert_eq!(field(&render, "height").as_f64(), Some(600.0));
+    let bytes = js_sys::Uint8Array::new(&field(&render, "bytes")).to_vec();
+    assert!(bytes.starts_with(&[0xFF, 0xD8]), "a JPEG");
+    let label = b"compositeWithTrainedAlgorithmicMedia";
+    assert!(
+        bytes.windows(label.len()).any(|w| w == label),
+        "labelled AI-generated"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_photo_the_browser_cannot_open_is_refused_with_a_code() {
+    let error = render_on_device(device_request(b"not a photo at all"))
+        .await
+        .expect_err("undecodable");
+    assert_eq!(
+        field(&error, "code").as_string().as_deref(),
+        Some("decode_failed")
+    );
 }

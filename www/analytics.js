@@ -12,6 +12,8 @@
  *   localStorage under `vitrine.aid` while consent lasts, removed when it is withdrawn) and, if
  *   the page called `Vitrine.setUser`, that id hashed in WASM under this shop's salt. */
 
+import { apiUrl as widgetApiUrl, randomId, requestJson } from "./widget/http.js";
+
 const BATCH = 25;
 const ANON_KEY = "vitrine.aid";
 
@@ -45,15 +47,14 @@ function anonymousId() {
   }
   let id = storage((s) => s.getItem(ANON_KEY));
   if (!/^[0-9a-f]{32}$/.test(id || "")) {
-    const bytes = crypto.getRandomValues(new Uint8Array(16));
-    id = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+    id = randomId();
     storage((s) => s.setItem(ANON_KEY, id));
   }
   return id;
 }
 
 function apiUrl(path) {
-  return new URL(`v1/widget/${encodeURIComponent(config.key)}/${path}`, config.base).href;
+  return widgetApiUrl(config, path).href;
 }
 
 /** The user id hashed under the shop's salt, fetched only once consent and a user id exist. */
@@ -62,8 +63,7 @@ function refreshUserHash() {
   if (!consented() || !user || user === hashedUser) return;
   hashedUser = user;
   userHash = null;
-  fetch(apiUrl("analytics/salt"), { credentials: "omit" })
-    .then((r) => (r.ok ? r.json() : Promise.reject(new Error(`salt: HTTP ${r.status}`))))
+  requestJson(apiUrl("analytics/salt"))
     .then(({ user_salt }) => {
       if (config.user === user) userHash = wasm.hash_user_id(user_salt, user);
     })

@@ -1,5 +1,5 @@
 /*! Vitrine loader: one button in a shadow root; no request, cookie or storage until a click
- * (then widget.js) or Vitrine.track (then analytics.js). See the README, "Embedding". */
+ * (then widget/main.js) or Vitrine.track (then analytics.js). See the README, "Embedding". */
 (() => {
   const script = document.currentScript;
   if (!script || window.Vitrine) return;
@@ -49,7 +49,7 @@
 
   let widget;
   const open = () => {
-    widget = widget || import(config.base + "widget.js").then((m) => m.mount(root, config, emit));
+    widget = widget || import(config.base + "widget/main.js").then((m) => m.mount(root, config, emit));
     return widget.then((w) => (w.open(), w), (error) => {
       widget = undefined;
       button.lastChild.textContent = "Could not load, try again";

@@ -8,6 +8,8 @@ use js_sys::{Array, Object, Reflect, Uint8Array};
 use rexie::{ObjectStore, Rexie, TransactionMode, TransactionResult};
 use wasm_bindgen::prelude::*;
 
+use crate::error::{StorageError, WidgetError};
+
 const DATABASE: &str = "vitrine";
 const VERSION: u32 = 1;
 const STORE: &str = "recent_renders";
@@ -17,52 +19,20 @@ pub const KEEP: usize = 3;
 /// The largest render accepted for saving (a 2048 px JPEG is well under this).
 const MAX_RENDER_BYTES: usize = 8 * 1024 * 1024;
 
-/// Why a save, list or removal failed. `code()` is what the widget shows words for.
-#[derive(Debug, thiserror::Error)]
-pub enum RecentRendersError {
-    /// The browser's storage quota for this site is used up.
-    #[error("this device's storage for the site is full")]
-    StorageFull,
-    /// IndexedDB is unavailable (private mode in some browsers, disabled by policy) or failed.
-    #[error("on-device storage is unavailable: {0}")]
-    Unavailable(String),
-    /// The render is not something we store (empty, or far too large).
-    #[error("the render cannot be saved: {0}")]
-    BadRender(String),
-}
-
-impl RecentRendersError {
-    /// A stable code for the widget.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::StorageFull => "storage_full",
-            Self::Unavailable(_) => "storage_unavailable",
-            Self::BadRender(_) => "bad_render",
-        }
-    }
-
-    fn to_js(&self) -> JsValue {
-        let object = Object::new();
-        let _ = Reflect::set(&object, &"code".into(), &self.code().into());
-        let _ = Reflect::set(&object, &"message".into(), &self.to_string().into());
-        object.into()
-    }
-}
-
-impl From<rexie::Error> for RecentRendersError {
+impl From<rexie::Error> for StorageError {
     fn from(error: rexie::Error) -> Self {
         // A quota failure surfaces as a DOMException named QuotaExceededError somewhere in the
         // chain; rexie's Display hides the name, its Debug keeps it.
         let detail = format!("{error:?}");
         if detail.contains("QuotaExceeded") {
-            Self::StorageFull
+            Self::Full
         } else {
             Self::Unavailable(detail)
         }
     }
 }
 
-async fn open() -> Result<Rexie, RecentRendersError> {
+async fn open() -> Result<Rexie, StorageError> {
     Ok(Rexie::builder(DATABASE)
         .version(VERSION)
         .add_object_store(
@@ -80,7 +50,7 @@ fn field(record: &JsValue, name: &str) -> JsValue {
 }
 
 /// The retailer's records, oldest first (ids grow with every save).
-async fn records_of(db: &Rexie, retailer: &str) -> Result<Vec<JsValue>, RecentRendersError> {
+async fn records_of(db: &Rexie, retailer: &str) -> Result<Vec<JsValue>, StorageError> {
     let transaction = db.transaction(&[STORE], TransactionMode::ReadOnly)?;
     let store = transaction.store(STORE)?;
     let index = store.index(BY_RETAILER)?;
@@ -106,7 +76,7 @@ pub async fn save_recent_render(
 ) -> Result<f64, JsValue> {
     save(&retailer, &product, &product_name, created_at_ms, jpeg)
         .await
-        .map_err(|e| e.to_js())
+        .map_err(|e| WidgetError::from(e).into())
 }
 
 async fn save(
@@ -115,15 +85,15 @@ async fn save(
     product_name: &str,
     created_at_ms: f64,
     jpeg: Vec<u8>,
-) -> Result<f64, RecentRendersError> {
+) -> Result<f64, StorageError> {
     if jpeg.is_empty() || jpeg.len() > MAX_RENDER_BYTES {
-        return Err(RecentRendersError::BadRender(format!(
+        return Err(StorageError::BadRender(format!(
             "{} bytes (at most {MAX_RENDER_BYTES})",
             jpeg.len()
         )));
     }
     if !jpeg.starts_with(&[0xFF, 0xD8]) {
-        return Err(RecentRendersError::BadRender("not a JPEG".into()));
+        return Err(StorageError::BadRender("not a JPEG".into()));
     }
     let db = open().await?;
     let record = Object::new();
@@ -144,7 +114,7 @@ async fn save(
     // ourselves, so an aborted save is the quota.
     if transaction.done().await? != TransactionResult::Committed {
         db.close();
-        return Err(RecentRendersError::StorageFull);
+        return Err(StorageError::Full);
     }
 
     // Keep the newest KEEP: delete the oldest beyond them.
@@ -157,7 +127,7 @@ async fn save(
         }
         if transaction.done().await? != TransactionResult::Committed {
             db.close();
-            return Err(RecentRendersError::Unavailable(
+            return Err(StorageError::Unavailable(
                 "pruning old renders was aborted".into(),
             ));
         }
@@ -169,10 +139,12 @@ async fn save(
 /// The retailer's saved renders, newest first: `[{ id, product, productName, createdAt, jpeg }]`.
 #[wasm_bindgen]
 pub async fn list_recent_renders(retailer: String) -> Result<Array, JsValue> {
-    list(&retailer).await.map_err(|e| e.to_js())
+    list(&retailer)
+        .await
+        .map_err(|e| WidgetError::from(e).into())
 }
 
-async fn list(retailer: &str) -> Result<Array, RecentRendersError> {
+async fn list(retailer: &str) -> Result<Array, StorageError> {
     let db = open().await?;
     let records = records_of(&db, retailer).await?;
     db.close();
@@ -187,10 +159,12 @@ async fn list(retailer: &str) -> Result<Array, RecentRendersError> {
 /// Remove one saved render of this retailer by id (a no-op when it is already gone).
 #[wasm_bindgen]
 pub async fn remove_recent_render(retailer: String, id: f64) -> Result<(), JsValue> {
-    remove(&retailer, id).await.map_err(|e| e.to_js())
+    remove(&retailer, id)
+        .await
+        .map_err(|e| WidgetError::from(e).into())
 }
 
-async fn remove(retailer: &str, id: f64) -> Result<(), RecentRendersError> {
+async fn remove(retailer: &str, id: f64) -> Result<(), StorageError> {
     let db = open().await?;
     // Only this retailer's records are candidates: another retailer's widget on the same origin
     // cannot remove them. (Checked in its own transaction: a read-write transaction with no

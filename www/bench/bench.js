@@ -1,7 +1,7 @@
 // The in-browser benchmark: the same photo through (a) our WASM with the browser's codecs,
 // (b) our WASM with the Rust codec, (c) the npm library browser-image-compression; each in a
 // Worker, timed end to end from the page, with the longest main-thread task of each run.
-import { PhotoWorker } from "../widget.js";
+import { PhotoWorker } from "../widget/photo-worker-client.js";
 import imageCompression from "../vendor/browser-image-compression/browser-image-compression.mjs";
 
 const MAX_SIDE = 2048;

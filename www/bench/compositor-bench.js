@@ -55,9 +55,11 @@ window.runCompositorBench = async ({ runs = 10 } = {}) => {
     return { medianMs: median(times), minMs: Math.min(...times), maxMs: Math.max(...times), bytes: output.length };
   };
 
-  const ours = await time(() => composite_on_device(new Uint8Array(photo.buffer.slice(0)), w, h,
-    new Uint8Array(tile.pixels.buffer.slice(0)), tile.width, tile.height, 1.2, 0.8,
-    new Float32Array(corners), 4, 4));
+  const ours = await time(() => composite_on_device({
+    photo: { rgba: new Uint8Array(photo.buffer.slice(0)), width: w, height: h },
+    tile: { rgba: new Uint8Array(tile.pixels.buffer.slice(0)), width: tile.width, height: tile.height },
+    tileWidthM: 1.2, tileHeightM: 0.8, corners, widthM: 4, depthM: 4,
+  }));
 
   const tileCanvas = new OffscreenCanvas(tile.width, tile.height);
   tileCanvas.getContext("2d").putImageData(new ImageData(tile.pixels, tile.width, tile.height), 0, 0);

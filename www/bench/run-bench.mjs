@@ -4,39 +4,14 @@
 //   VITRINE_SERVER_BIN=target/debug/vitrine-server VITRINE_ROOT=$PWD node www/bench/run-bench.mjs
 //
 // Needs pkg/ and pkg-rust-codec/ built, exiftool on PATH, and npm ci in www/.
-import { spawn, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium } from "@playwright/test";
+import { fixtures, withBenchPage } from "./harness.mjs";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = process.env.VITRINE_ROOT ?? path.resolve(here, "../..");
-const serverBin = process.env.VITRINE_SERVER_BIN ?? path.join(root, "target/debug/vitrine-server");
-const fixtures = process.env.VITRINE_FIXTURES ?? path.resolve(root, "../shared/fixtures/photos");
 const source = path.join(fixtures, "ia__hdr_iphone_hdr_YES.jpg");
 const photo = process.env.VITRINE_BENCH_PHOTO ?? "/tmp/vitrine-bench-12mp.jpg";
 const runs = Number(process.env.VITRINE_BENCH_RUNS ?? 10);
-const widgetPort = 18797;
-const shopPort = 18798;
-const origin = `http://127.0.0.1:${widgetPort}`;
-const args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-
-const server = spawn(serverBin, ["demo", "--listen", `127.0.0.1:${widgetPort}`, "--shop-listen",
-  `127.0.0.1:${shopPort}`, "--assets-dir", root], { stdio: ["ignore", "ignore", "inherit"] });
-const stop = () => server.kill("SIGTERM");
-process.on("exit", stop);
-
-async function waitForServer() {
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`${origin}/healthz`)).ok) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error("vitrine-server did not start");
-}
 
 /** A 4000×3000 phone JPEG with the iPhone's full EXIF (GPS included): upscaled in Chromium, EXIF copied by exiftool. */
 async function makePhoto(page) {
@@ -55,12 +30,7 @@ async function makePhoto(page) {
     "-ExifImageWidth=4000", "-ExifImageHeight=3000", photo]);
 }
 
-await waitForServer();
-const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args });
-try {
-  const page = await browser.newPage();
-  page.on("pageerror", (e) => console.error("page error:", String(e)));
-  page.on("console", (m) => m.type() === "error" && console.error("console:", m.text()));
+await withBenchPage({ widgetPort: 18797, shopPort: 18798 }, async (page, origin) => {
   await page.goto(`${origin}/bench/`);
   await page.waitForFunction(() => typeof window.runBench === "function");
   await makePhoto(page);
@@ -80,7 +50,4 @@ try {
   ];
   console.log(lines.join("\n"));
   writeFileSync("/tmp/vitrine-bench.json", JSON.stringify(report, null, 2));
-} finally {
-  await browser.close();
-  stop();
-}
+});

@@ -1,7 +1,7 @@
 // The shopper's path timed in each engine, over WebDriver, with the walks' harness (it replaced
 // the Chromium-only Playwright script of issue 6, with the same measures), so engines compare:
 // - click on the launcher → pre-flight notice shown (first visit: a fresh profile per run, so
-//   widget.js, the worker and the WASM are fetched and compiled), beside a native <dialog>;
+//   widget/main.js, the worker and the WASM are fetched and compiled), beside a native <dialog>;
 // - a 12 MP photo chosen → render shown, on the server (beside a bare fetch POST of the same
 //   cleaned bytes) and on the device.
 // Times are taken in the page (performance.now()); every click after the photo is made by the

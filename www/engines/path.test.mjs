@@ -93,7 +93,7 @@ walk("the notice: nothing ticked or sent before consent; the flag lasts 7 days; 
   await shopper.driver.executeScript("localStorage.removeItem('vitrine.consent')");
   await again.click();
   await shopper.click("button", "No thanks");
-  await shopper.waitFor("return root.querySelector('.backdrop').hidden", "the widget to close");
+  await shopper.waitFor("return !root.querySelector('dialog').open", "the widget to close");
   assert.equal(await shopper.driver.executeScript("return localStorage.getItem('vitrine.consent')"), null);
 });
 
@@ -231,5 +231,5 @@ walk("keyboard only: launcher, notice, placement, render, save and close without
   await shopper.find("p", "Saved on this device.");
   await shopper.screenshot("8-keyboard-saved");
   await shopper.press(Key.ESCAPE);
-  await shopper.waitFor("return root.querySelector('.backdrop').hidden", "Escape to close the widget");
+  await shopper.waitFor("return !root.querySelector('dialog').open", "Escape to close the widget");
 });

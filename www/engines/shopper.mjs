@@ -106,7 +106,7 @@ export class Shopper {
   /** Clicks the launcher (a WebDriver click, as a shopper's) and waits for the dialog. */
   async openWidget() {
     await (await this.script("return root.querySelector('button')")).click();
-    await this.find("[role=dialog]");
+    await this.find("dialog");
   }
 
   async acceptNotice() {

@@ -4,12 +4,6 @@
 
 import { el } from "./dom.js";
 
-export const STORAGE_WORDS = {
-  storage_full: "This device's storage for the shop is full, so the picture wasn't saved. Remove a saved picture or free some space, then try again.",
-  storage_unavailable: "This browser won't let us save pictures on this device (private browsing can do this). Nothing was saved.",
-  bad_render: "This picture can't be saved. Please make it again.",
-};
-
 export class RecentRenders {
   constructor(worker, retailer) {
     this.worker = worker;
@@ -54,7 +48,7 @@ export class RecentRenders {
     return records.length;
   }
 
-  /** Save `blob` (the labelled render); rejects with `{ code }` for STORAGE_WORDS. */
+  /** Save `blob` (the labelled render); rejects with `{ code }` (error-words.json, "device-storage"). */
   async save(blob, product) {
     const bytes = await blob.arrayBuffer();
     await this.worker.call("recent-save", {

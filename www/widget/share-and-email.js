@@ -3,15 +3,7 @@
 // render again (photo core, person check), stores a shared render pending the shop's review, and
 // stores an email request as a lead for the shop.
 
-import { apiUrl, requestJson } from "./render-client.js";
-
-export const KEEP_WORDS = {
-  invalid_request: "Please check the email address.",
-  person_detected: "This picture seems to show a person, so it can't be shared or sent.",
-  network: "We couldn't reach the shop's service. Check your connection and try again.",
-  offline: "You seem to be offline. Check your connection and try again.",
-  internal: "Something went wrong. Please try again.",
-};
+import { apiUrl, requestJson } from "./http.js";
 
 /** Share the render to the shop's gallery; resolves to the absolute withdrawal link. */
 export async function shareRender(config, blob, sku) {
@@ -28,7 +20,6 @@ export async function emailRender(config, blob, sku, email, marketingOptIn) {
   for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return requestJson(apiUrl(config, "leads"), {
     method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ email, product: sku, marketing_opt_in: marketingOptIn === true, render: btoa(binary) }),
+    json: { email, product: sku, marketing_opt_in: marketingOptIn === true, render: btoa(binary) },
   });
 }

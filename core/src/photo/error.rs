@@ -55,6 +55,21 @@ pub enum PhotoError {
 }
 
 impl PhotoError {
+    /// Every code [`PhotoError::code`] gives: the widget's words table is checked against it.
+    pub const ALL_CODES: &'static [&'static str] = &[
+        "empty_file",
+        "too_large",
+        "unsupported_format",
+        "animated_image",
+        "unsupported_jpeg_coding",
+        "truncated",
+        "corrupt",
+        "too_many_pixels",
+        "decode_failed",
+        "encode_failed",
+        "verification_failed",
+    ];
+
     /// A stable, machine-readable code (for JSON errors and the widget's wording).
     pub fn code(&self) -> &'static str {
         match self {
@@ -78,5 +93,49 @@ impl PhotoError {
 
     pub(crate) fn corrupt(what: impl Into<String>) -> Self {
         Self::Corrupt(what.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_codes_are_exactly_the_codes_of_the_variants() {
+        let all = [
+            PhotoError::Empty,
+            PhotoError::TooManyBytes { size: 0, limit: 0 },
+            PhotoError::UnsupportedFormat(DetectedFormat::Gif),
+            PhotoError::AnimatedWebp,
+            PhotoError::UnsupportedJpegCoding(""),
+            PhotoError::Truncated(String::new()),
+            PhotoError::Corrupt(String::new()),
+            PhotoError::TooManyPixels {
+                width: 0,
+                height: 0,
+                limit: 0,
+            },
+            PhotoError::Decode(String::new()),
+            PhotoError::Encode(String::new()),
+            PhotoError::VerificationFailed(String::new()),
+        ];
+        // No wildcard: a new variant does not compile until it is in `all` (and ALL_CODES).
+        for error in &all {
+            match error {
+                PhotoError::Empty
+                | PhotoError::TooManyBytes { .. }
+                | PhotoError::UnsupportedFormat(_)
+                | PhotoError::AnimatedWebp
+                | PhotoError::UnsupportedJpegCoding(_)
+                | PhotoError::Truncated(_)
+                | PhotoError::Corrupt(_)
+                | PhotoError::TooManyPixels { .. }
+                | PhotoError::Decode(_)
+                | PhotoError::Encode(_)
+                | PhotoError::VerificationFailed(_) => {}
+            }
+        }
+        let made: Vec<&str> = all.iter().map(PhotoError::code).collect();
+        assert_eq!(made, PhotoError::ALL_CODES);
     }
 }

@@ -363,3 +363,91 @@ impl IntoResponse for ApiError {
         response
     }
 }
+
+impl ApiError {
+    /// Every code [`ApiError::code`] gives of its own (a refused photo answers with the photo
+    /// core's `PhotoError::ALL_CODES`, a refused beacon with its `BeaconError` code): the widget's
+    /// words table is checked against it (tests/widget_error_words.rs).
+    pub const OWN_CODES: &'static [&'static str] = &[
+        "unknown_key",
+        "origin_missing",
+        "origin_not_allowed",
+        "rate_limited",
+        "too_large",
+        "invalid_request",
+        "unsupported_media_type",
+        "request_timeout",
+        "not_found",
+        "method_not_allowed",
+        "unknown_product",
+        "person_detected",
+        "person_check_unavailable",
+        "backend_timeout",
+        "backend_unavailable",
+        "unknown_secret_key",
+        "storage_unavailable",
+        "internal",
+    ];
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn own_codes_are_exactly_the_codes_of_the_variants() {
+        let all = [
+            ApiError::UnknownKey,
+            ApiError::OriginMissing,
+            ApiError::OriginNotAllowed {
+                origin: String::new(),
+            },
+            ApiError::RateLimited {
+                retry_after_seconds: 0,
+                retry_at: 0,
+            },
+            ApiError::TooLarge { limit_bytes: 0 },
+            ApiError::InvalidRequest(String::new()),
+            ApiError::UnsupportedMediaType,
+            ApiError::Timeout { seconds: 0 },
+            ApiError::NotFound,
+            ApiError::MethodNotAllowed,
+            ApiError::UnknownProduct,
+            ApiError::PersonDetected,
+            ApiError::PersonCheckUnavailable,
+            ApiError::BackendTimeout,
+            ApiError::BackendUnavailable,
+            ApiError::UnknownSecretKey,
+            ApiError::StorageUnavailable,
+            ApiError::Internal,
+        ];
+        // No wildcard: a new variant does not compile until it is in `all` (and OWN_CODES).
+        for error in &all {
+            match error {
+                ApiError::UnknownKey
+                | ApiError::OriginMissing
+                | ApiError::OriginNotAllowed { .. }
+                | ApiError::RateLimited { .. }
+                | ApiError::TooLarge { .. }
+                | ApiError::InvalidRequest(_)
+                | ApiError::UnsupportedMediaType
+                | ApiError::Timeout { .. }
+                | ApiError::NotFound
+                | ApiError::MethodNotAllowed
+                | ApiError::UnknownProduct
+                | ApiError::PersonDetected
+                | ApiError::PersonCheckUnavailable
+                | ApiError::BackendTimeout
+                | ApiError::BackendUnavailable
+                | ApiError::UnknownSecretKey
+                | ApiError::StorageUnavailable
+                | ApiError::Internal
+                // Delegated: their codes are the photo core's and the beacon's own.
+                | ApiError::Photo { .. }
+                | ApiError::Beacon(_) => {}
+            }
+        }
+        let made: Vec<&str> = all.iter().map(ApiError::code).collect();
+        assert_eq!(made, ApiError::OWN_CODES);
+    }
+}

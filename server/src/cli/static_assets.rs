@@ -12,7 +12,7 @@ use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 /// The files at the root of the widget origin, from `www/`.
-const WIDGET_FILES: &[&str] = &["vitrine.js", "widget.js", "analytics.js", "photo-worker.js"];
+const WIDGET_FILES: &[&str] = &["vitrine.js", "analytics.js", "photo-worker.js"];
 
 /// Routes for the widget's assets under `root` (the repository root).
 pub fn router(root: &Path) -> Router {
@@ -22,7 +22,7 @@ pub fn router(root: &Path) -> Router {
         router = router.route_service(&format!("/{file}"), ServeFile::new(www.join(file)));
     }
     router
-        // The widget's UI modules, imported by widget.js.
+        // The widget's UI (main.js, one module per step, its stylesheet and words table).
         .nest_service("/widget", ServeDir::new(www.join("widget")))
         .nest_service("/pkg", ServeDir::new(root.join("pkg")))
         // The build with the Rust codec, for the in-browser benchmark only.
