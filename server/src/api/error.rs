@@ -215,7 +215,7 @@ impl From<StorageError> for ApiError {
         // The error text names tables and SQL, never request data; it is logged, not returned.
         tracing::error!(error = %error, "storage error");
         match error {
-            StorageError::Database(_) => Self::StorageUnavailable,
+            StorageError::Database(_) | StorageError::Unwritable(_) => Self::StorageUnavailable,
             _ => Self::Internal,
         }
     }
