@@ -260,8 +260,9 @@ impl ApiError {
 
 impl From<StorageError> for ApiError {
     fn from(error: StorageError) -> Self {
+        // The error text names tables and SQL, never request data; it is logged with the request.
         let answer = match &error {
-            StorageError::Database(_) => Self::StorageUnavailable,
+            StorageError::Database(_) | StorageError::Unwritable(_) => Self::StorageUnavailable,
             _ => Self::Internal,
         };
         answer.because(Level::ERROR, "storage error", &error)

@@ -19,6 +19,7 @@
 pub mod batched;
 pub mod beacons;
 pub mod in_memory;
+pub mod windows;
 
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;

@@ -35,22 +35,24 @@ pub struct DailyEventCount {
 }
 
 /// A reason or kind code counted.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct ErrorKindCount {
     /// `photo_rejected` or `render_failed`.
     pub event: String,
     /// The code.
     pub kind: String,
     /// How many.
+    #[sqlx(rename = "n")]
     pub count: i64,
 }
 
 /// Renders of one product.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct ProductRenders {
     /// The product's SKU.
     pub product: String,
     /// How many renders (on the server and on devices).
+    #[sqlx(rename = "n")]
     pub renders: i64,
 }
 
@@ -66,12 +68,57 @@ pub struct PurchaseTotal {
 }
 
 /// A per-day count.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
 pub struct DailyCount {
     /// Days since the Unix epoch (UTC).
     pub day: i64,
     /// The count.
+    #[sqlx(rename = "n")]
     pub count: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct DailyEventRow {
+    day: i64,
+    name: String,
+    events: i64,
+    /// NULL when no row of the group says (a SUM over nothing).
+    firsts: Option<i64>,
+}
+
+impl From<DailyEventRow> for DailyEventCount {
+    fn from(row: DailyEventRow) -> Self {
+        Self {
+            day: row.day,
+            name: row.name,
+            events: row.events,
+            first_in_session: row.firsts.unwrap_or(0),
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct PurchaseRow {
+    currency: String,
+    n: i64,
+    /// NULL when no order of the currency has an amount.
+    total: Option<f64>,
+}
+
+impl From<PurchaseRow> for PurchaseTotal {
+    fn from(row: PurchaseRow) -> Self {
+        Self {
+            currency: row.currency,
+            orders: row.n,
+            value: row.total.unwrap_or(0.0),
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct VisitorTotals {
+    distinct_visitors: i64,
+    returning_visitors: i64,
 }
 
 /// Everything the aggregates endpoint reports, for days `[first_day, last_day]`.
@@ -106,12 +153,12 @@ impl Storage {
         events: &[Event],
         identity: Option<&ConsentedIdentity>,
     ) -> Result<u64, StorageError> {
-        let mut stored = 0;
-        // SQLite allows 32766 bound values; a beacon has at most 50 events, but be general.
-        for chunk in events.chunks(500) {
-            let sql = insert_sql(chunk.len());
-            let consented = i32::from(identity.is_some());
-            stored += on_pool!(self, pool => {
+        let consented = i32::from(identity.is_some());
+        let stored = in_transaction!(self, tx => {
+            let mut stored = 0;
+            // SQLite allows 32766 bound values; a beacon has at most 50 events, but be general.
+            for chunk in events.chunks(500) {
+                let sql = insert_sql(chunk.len());
                 let mut query = sqlx::query(&sql);
                 for event in chunk {
                     query = query
@@ -129,10 +176,23 @@ impl Storage {
                         .bind(identity.and_then(|i| i.user_hash.as_deref()))
                         .bind(identity.and_then(|i| i.visitor_hash.as_deref()));
                 }
-                query.execute(pool).await.map(|r| r.rows_affected())
-            })?;
-        }
+                stored += query.execute(&mut *tx).await?.rows_affected();
+            }
+            stored
+        });
         Ok(stored)
+    }
+
+    /// Records one analytics event with its name only (for events the server itself counts,
+    /// such as a withdrawn share).
+    pub async fn record_analytics_event(
+        &self,
+        retailer: RetailerId,
+        name: &str,
+        now: UnixSeconds,
+    ) -> Result<(), StorageError> {
+        self.insert_event("analytics_events", "name", retailer, name, now)
+            .await
     }
 
     /// The retailer's counts for days `first_day..=last_day` (days since the epoch, UTC).
@@ -145,7 +205,7 @@ impl Storage {
         let from = first_day * DAY;
         let until = (last_day + 1) * DAY;
         let r = retailer.0;
-        let events: Vec<(i64, String, i64, Option<i64>)> = on_pool!(self, pool => sqlx::query_as(
+        let events = on_pool!(self, pool => sqlx::query_as::<_, DailyEventRow>(
             "SELECT created_at / 86400 AS day, name, COUNT(*) AS events, \
                     SUM(first_in_session) AS firsts \
              FROM analytics_events WHERE retailer_id = $1 AND created_at >= $2 AND created_at < $3 \
@@ -153,38 +213,22 @@ impl Storage {
         )
         .bind(r).bind(from).bind(until)
         .fetch_all(pool).await)?;
-        let events = events
-            .into_iter()
-            .map(|(day, name, events, firsts)| DailyEventCount {
-                day,
-                name,
-                events,
-                first_in_session: firsts.unwrap_or(0),
-            })
-            .collect();
-        let error_kinds: Vec<(String, String, i64)> = on_pool!(self, pool => sqlx::query_as(
-            "SELECT name, detail, COUNT(*) AS n FROM analytics_events \
+        let events = events.into_iter().map(DailyEventCount::from).collect();
+        let error_kinds = on_pool!(self, pool => sqlx::query_as::<_, ErrorKindCount>(
+            "SELECT name AS event, detail AS kind, COUNT(*) AS n FROM analytics_events \
              WHERE retailer_id = $1 AND created_at >= $2 AND created_at < $3 \
                AND name IN ('photo_rejected', 'render_failed') AND detail IS NOT NULL \
              GROUP BY name, detail ORDER BY n DESC, name, detail",
         )
         .bind(r).bind(from).bind(until)
         .fetch_all(pool).await)?;
-        let error_kinds = error_kinds
-            .into_iter()
-            .map(|(event, kind, count)| ErrorKindCount { event, kind, count })
-            .collect();
-        let renders_per_product: Vec<(String, i64)> = on_pool!(self, pool => sqlx::query_as(
+        let renders_per_product = on_pool!(self, pool => sqlx::query_as::<_, ProductRenders>(
             "SELECT product, COUNT(*) AS n FROM render_events \
              WHERE retailer_id = $1 AND created_at >= $2 AND created_at < $3 \
              GROUP BY product ORDER BY n DESC, product LIMIT 100",
         )
         .bind(r).bind(from).bind(until)
         .fetch_all(pool).await)?;
-        let renders_per_product = renders_per_product
-            .into_iter()
-            .map(|(product, renders)| ProductRenders { product, renders })
-            .collect();
         let renders = self
             .daily_counts(
                 "SELECT created_at / 86400 AS day, COUNT(*) AS n FROM render_events \
@@ -195,7 +239,7 @@ impl Storage {
                 until,
             )
             .await?;
-        let purchases: Vec<(String, i64, Option<f64>)> = on_pool!(self, pool => sqlx::query_as(
+        let purchases = on_pool!(self, pool => sqlx::query_as::<_, PurchaseRow>(
             "SELECT currency, COUNT(*) AS n, SUM(amount) AS total FROM analytics_events \
              WHERE retailer_id = $1 AND created_at >= $2 AND created_at < $3 \
                AND name = 'purchase' AND currency IS NOT NULL \
@@ -203,14 +247,7 @@ impl Storage {
         )
         .bind(r).bind(from).bind(until)
         .fetch_all(pool).await)?;
-        let purchases = purchases
-            .into_iter()
-            .map(|(currency, orders, total)| PurchaseTotal {
-                currency,
-                orders,
-                value: total.unwrap_or(0.0),
-            })
-            .collect();
+        let purchases = purchases.into_iter().map(PurchaseTotal::from).collect();
         let visitors = self
             .daily_counts(
                 "SELECT created_at / 86400 AS day, COUNT(DISTINCT visitor_hash) AS n \
@@ -240,8 +277,10 @@ impl Storage {
                 until,
             )
             .await?;
-        let (distinct_visitors, distinct_returning_visitors): (i64, i64) = on_pool!(self, pool => sqlx::query_as(
-            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN days >= 2 THEN 1 ELSE 0 END), 0) FROM \
+        let totals = on_pool!(self, pool => sqlx::query_as::<_, VisitorTotals>(
+            "SELECT COUNT(*) AS distinct_visitors, \
+                    COALESCE(SUM(CASE WHEN days >= 2 THEN 1 ELSE 0 END), 0) AS returning_visitors \
+             FROM \
                (SELECT visitor_hash, COUNT(DISTINCT created_at / 86400) AS days, \
                        MAX(created_at) AS last_seen \
                 FROM analytics_events \
@@ -261,8 +300,8 @@ impl Storage {
             purchases,
             visitors,
             returning_visitors,
-            distinct_visitors,
-            distinct_returning_visitors,
+            distinct_visitors: totals.distinct_visitors,
+            distinct_returning_visitors: totals.returning_visitors,
         })
     }
 
@@ -273,13 +312,9 @@ impl Storage {
         from: UnixSeconds,
         until: UnixSeconds,
     ) -> Result<Vec<DailyCount>, StorageError> {
-        let rows: Vec<(i64, i64)> = on_pool!(self, pool => sqlx::query_as(sql)
+        Ok(on_pool!(self, pool => sqlx::query_as::<_, DailyCount>(sql)
             .bind(retailer).bind(from).bind(until)
-            .fetch_all(pool).await)?;
-        Ok(rows
-            .into_iter()
-            .map(|(day, count)| DailyCount { day, count })
-            .collect())
+            .fetch_all(pool).await)?)
     }
 }
 
@@ -336,20 +371,41 @@ pub struct StoredAnalyticsEvent {
     pub visitor_hash: Option<String>,
 }
 
-type EventRow = (
-    String,
-    i64,
-    i32,
-    Option<String>,
-    Option<String>,
-    Option<f64>,
-    Option<String>,
-    i32,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-);
+/// An `analytics_events` row as read: the flags are stored as 0/1 integers.
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    name: String,
+    created_at: i64,
+    first_in_session: i32,
+    detail: Option<String>,
+    product: Option<String>,
+    amount: Option<f64>,
+    currency: Option<String>,
+    consented: i32,
+    session_id: Option<String>,
+    anonymous_id: Option<String>,
+    user_hash: Option<String>,
+    visitor_hash: Option<String>,
+}
+
+impl From<EventRow> for StoredAnalyticsEvent {
+    fn from(row: EventRow) -> Self {
+        Self {
+            name: row.name,
+            created_at: row.created_at,
+            first_in_session: row.first_in_session == 1,
+            detail: row.detail,
+            product: row.product,
+            amount: row.amount,
+            currency: row.currency,
+            consented: row.consented == 1,
+            session_id: row.session_id,
+            anonymous_id: row.anonymous_id,
+            user_hash: row.user_hash,
+            visitor_hash: row.visitor_hash,
+        }
+    }
+}
 
 impl Storage {
     /// The retailer's most recent stored events, newest first, every column.
@@ -358,7 +414,7 @@ impl Storage {
         retailer: RetailerId,
         limit: i64,
     ) -> Result<Vec<StoredAnalyticsEvent>, StorageError> {
-        let rows: Vec<EventRow> = on_pool!(self, pool => sqlx::query_as(
+        let rows = on_pool!(self, pool => sqlx::query_as::<_, EventRow>(
             "SELECT name, created_at, first_in_session, detail, product, amount, currency, \
                     consented, session_id, anonymous_id, user_hash, visitor_hash \
              FROM analytics_events WHERE retailer_id = $1 ORDER BY id DESC LIMIT $2",
@@ -367,22 +423,6 @@ impl Storage {
         .bind(limit)
         .fetch_all(pool)
         .await)?;
-        Ok(rows
-            .into_iter()
-            .map(|r| StoredAnalyticsEvent {
-                name: r.0,
-                created_at: r.1,
-                first_in_session: r.2 == 1,
-                detail: r.3,
-                product: r.4,
-                amount: r.5,
-                currency: r.6,
-                consented: r.7 == 1,
-                session_id: r.8,
-                anonymous_id: r.9,
-                user_hash: r.10,
-                visitor_hash: r.11,
-            })
-            .collect())
+        Ok(rows.into_iter().map(StoredAnalyticsEvent::from).collect())
     }
 }

@@ -1,8 +1,7 @@
 //! The retailer's products: what the built-in compositor lays into a room.
 
-use super::{Pool, Storage, StorageError};
+use super::{Pool, RetailerId, Storage, StorageError, retailer_found};
 use crate::clock::UnixSeconds;
-use crate::storage::RetailerId;
 
 /// Largest texture file accepted (a seamless tile is a few hundred KiB).
 pub const MAX_TEXTURE_BYTES: usize = 4 * 1024 * 1024;
@@ -55,21 +54,35 @@ pub struct Product {
     pub updated_at: UnixSeconds,
 }
 
-type ProductRow = (String, String, String, i64, i64, Vec<u8>, i64);
+/// A `products` row as read (listings select no texture: it reads as empty).
+#[derive(sqlx::FromRow)]
+struct ProductRow {
+    sku: String,
+    name: String,
+    surface: String,
+    tile_width_mm: i64,
+    tile_height_mm: i64,
+    #[sqlx(default)]
+    texture: Vec<u8>,
+    updated_at: i64,
+}
 
-fn product_from_row(
-    (sku, name, surface, tile_width_mm, tile_height_mm, texture, updated_at): ProductRow,
-) -> Result<Product, StorageError> {
-    Ok(Product {
-        sku,
-        name,
-        surface: Surface::parse(&surface)
-            .ok_or_else(|| StorageError::Corrupt(format!("surface {surface:?}")))?,
-        tile_width_mm,
-        tile_height_mm,
-        texture,
-        updated_at,
-    })
+impl TryFrom<ProductRow> for Product {
+    type Error = StorageError;
+
+    fn try_from(row: ProductRow) -> Result<Self, StorageError> {
+        let surface = Surface::parse(&row.surface)
+            .ok_or_else(|| StorageError::Corrupt(format!("surface {:?}", row.surface)))?;
+        Ok(Self {
+            sku: row.sku,
+            name: row.name,
+            surface,
+            tile_width_mm: row.tile_width_mm,
+            tile_height_mm: row.tile_height_mm,
+            texture: row.texture,
+            updated_at: row.updated_at,
+        })
+    }
 }
 
 /// Which backend renders for a retailer.
@@ -111,18 +124,15 @@ impl Storage {
         retailer: RetailerId,
         choice: BackendChoice,
     ) -> Result<(), StorageError> {
-        let done = on_pool!(self, pool => sqlx::query(
+        let done = in_transaction!(self, tx => sqlx::query(
             "UPDATE retailers SET render_backend = $1 WHERE id = $2",
         )
         .bind(choice.as_str())
         .bind(retailer.0)
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected()))?;
-        if done == 0 {
-            return Err(StorageError::NoSuchRetailer);
-        }
-        Ok(())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected());
+        retailer_found(done)
     }
 
     /// The retailer's render backend.
@@ -147,19 +157,16 @@ impl Storage {
         retailer: RetailerId,
         product: &Product,
     ) -> Result<(), StorageError> {
-        if self.retailer(retailer).await?.is_none() {
-            return Err(StorageError::NoSuchRetailer);
-        }
         if product.texture.len() > MAX_TEXTURE_BYTES {
             return Err(StorageError::TextureTooLarge {
                 size: product.texture.len(),
                 limit: MAX_TEXTURE_BYTES,
             });
         }
-        on_pool!(self, pool => sqlx::query(
+        let stored = in_transaction!(self, tx => sqlx::query(
             "INSERT INTO products \
              (retailer_id, sku, name, surface, tile_width_mm, tile_height_mm, texture, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             SELECT id, $2, $3, $4, $5, $6, $7, $8 FROM retailers WHERE id = $1 \
              ON CONFLICT (retailer_id, sku) DO UPDATE SET name = excluded.name, \
              surface = excluded.surface, tile_width_mm = excluded.tile_width_mm, \
              tile_height_mm = excluded.tile_height_mm, texture = excluded.texture, \
@@ -173,10 +180,10 @@ impl Storage {
         .bind(product.tile_height_mm)
         .bind(&product.texture)
         .bind(product.updated_at)
-        .execute(pool)
-        .await
-        .map(drop))?;
-        Ok(())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected());
+        retailer_found(stored)
     }
 
     /// One of the retailer's products.
@@ -193,7 +200,7 @@ impl Storage {
         .bind(sku)
         .fetch_optional(pool)
         .await)?;
-        row.map(product_from_row).transpose()
+        row.map(Product::try_from).transpose()
     }
 
     /// When the retailer's product last changed, without its texture (for caches).
@@ -213,18 +220,14 @@ impl Storage {
 
     /// The retailer's products by SKU, textures left out.
     pub async fn list_products(&self, retailer: RetailerId) -> Result<Vec<Product>, StorageError> {
-        let rows = on_pool!(self, pool => sqlx::query_as::<_, (String, String, String, i64, i64, i64)>(
+        let rows = on_pool!(self, pool => sqlx::query_as::<_, ProductRow>(
             "SELECT sku, name, surface, tile_width_mm, tile_height_mm, updated_at \
              FROM products WHERE retailer_id = $1 ORDER BY sku",
         )
         .bind(retailer.0)
         .fetch_all(pool)
         .await)?;
-        rows.into_iter()
-            .map(|(sku, name, surface, w, h, updated_at)| {
-                product_from_row((sku, name, surface, w, h, Vec::new(), updated_at))
-            })
-            .collect()
+        rows.into_iter().map(Product::try_from).collect()
     }
 
     /// Removes one of the retailer's products. Returns whether it was there.
@@ -233,14 +236,14 @@ impl Storage {
         retailer: RetailerId,
         sku: &str,
     ) -> Result<bool, StorageError> {
-        let done = on_pool!(self, pool => sqlx::query(
+        let done = in_transaction!(self, tx => sqlx::query(
             "DELETE FROM products WHERE retailer_id = $1 AND sku = $2",
         )
         .bind(retailer.0)
         .bind(sku)
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected()))?;
+        .execute(&mut *tx)
+        .await?
+        .rows_affected());
         Ok(done > 0)
     }
 }

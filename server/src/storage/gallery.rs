@@ -1,5 +1,5 @@
-//! The retailer's gallery (renders shoppers chose to share, pending review, withdrawable by a
-//! token) and its leads (renders shoppers asked for by email). See
+//! The retailer's gallery: renders shoppers chose to share, pending the retailer's review, and
+//! withdrawable at once by the token handed to the shopper. See
 //! `migrations/*/0004_gallery_and_leads.sql`.
 
 use super::{Pool, RetailerId, Storage, StorageError};
@@ -55,22 +55,33 @@ pub struct GalleryItem {
     pub created_at: UnixSeconds,
 }
 
-/// A shopper's request to be emailed a render.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Lead {
-    /// The shopper's email address (validated by the API).
-    pub email: String,
-    /// The product's SKU.
-    pub product: String,
-    /// The labelled JPEG they asked for.
-    pub render: Vec<u8>,
-    /// Whether they also opted in to the retailer's marketing (never by default).
-    pub marketing_opt_in: bool,
-    /// When it was made.
-    pub created_at: UnixSeconds,
+#[derive(sqlx::FromRow)]
+struct GalleryRow {
+    id: i64,
+    product: String,
+    render: Vec<u8>,
+    status: String,
+    created_at: i64,
 }
 
-fn check_render(render: &[u8]) -> Result<(), StorageError> {
+impl TryFrom<GalleryRow> for GalleryItem {
+    type Error = StorageError;
+
+    fn try_from(row: GalleryRow) -> Result<Self, StorageError> {
+        let status = GalleryStatus::parse(&row.status)
+            .ok_or_else(|| StorageError::Corrupt(format!("gallery status {:?}", row.status)))?;
+        Ok(Self {
+            id: row.id,
+            product: row.product,
+            render: row.render,
+            status,
+            created_at: row.created_at,
+        })
+    }
+}
+
+/// Refuses an empty render or one over [`MAX_STORED_RENDER_BYTES`] (shared with leads).
+pub(super) fn check_render(render: &[u8]) -> Result<(), StorageError> {
     if render.is_empty() || render.len() > MAX_STORED_RENDER_BYTES {
         return Err(StorageError::Corrupt(format!(
             "a render of {} bytes (1 to {MAX_STORED_RENDER_BYTES})",
@@ -92,22 +103,19 @@ impl Storage {
         now: UnixSeconds,
     ) -> Result<i64, StorageError> {
         check_render(render)?;
-        if self.retailer(retailer).await?.is_none() {
-            return Err(StorageError::NoSuchRetailer);
-        }
-        let id: i64 = on_pool!(self, pool => sqlx::query_scalar(
+        let id: Option<i64> = in_transaction!(self, tx => sqlx::query_scalar(
             "INSERT INTO gallery_items \
              (retailer_id, product, render, withdrawal_token_sha256, created_at) \
-             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+             SELECT id, $2, $3, $4, $5 FROM retailers WHERE id = $1 RETURNING id",
         )
         .bind(retailer.0)
         .bind(product)
         .bind(render)
         .bind(token_sha256.as_slice())
         .bind(now)
-        .fetch_one(pool)
-        .await)?;
-        Ok(id)
+        .fetch_optional(&mut *tx)
+        .await?);
+        id.ok_or(StorageError::NoSuchRetailer)
     }
 
     /// Deletes the item whose withdrawal token hashes to `token_sha256`, at once. Returns whether
@@ -116,12 +124,12 @@ impl Storage {
         &self,
         token_sha256: &[u8; 32],
     ) -> Result<Option<RetailerId>, StorageError> {
-        let retailer: Option<i64> = on_pool!(self, pool => sqlx::query_scalar(
+        let retailer: Option<i64> = in_transaction!(self, tx => sqlx::query_scalar(
             "DELETE FROM gallery_items WHERE withdrawal_token_sha256 = $1 RETURNING retailer_id",
         )
         .bind(token_sha256.as_slice())
-        .fetch_optional(pool)
-        .await)?;
+        .fetch_optional(&mut *tx)
+        .await?);
         Ok(retailer.map(RetailerId))
     }
 
@@ -131,7 +139,7 @@ impl Storage {
         retailer: RetailerId,
         status: Option<GalleryStatus>,
     ) -> Result<Vec<GalleryItem>, StorageError> {
-        let rows: Vec<(i64, String, Vec<u8>, String, i64)> = on_pool!(self, pool => sqlx::query_as(
+        let rows = on_pool!(self, pool => sqlx::query_as::<_, GalleryRow>(
             "SELECT id, product, render, status, created_at FROM gallery_items \
              WHERE retailer_id = $1 AND ($2 IS NULL OR status = $2) \
              ORDER BY created_at DESC, id DESC",
@@ -140,19 +148,7 @@ impl Storage {
         .bind(status.map(GalleryStatus::as_str))
         .fetch_all(pool)
         .await)?;
-        rows.into_iter()
-            .map(|(id, product, render, status, created_at)| {
-                Ok(GalleryItem {
-                    id,
-                    product,
-                    render,
-                    status: GalleryStatus::parse(&status).ok_or_else(|| {
-                        StorageError::Corrupt(format!("gallery status {status:?}"))
-                    })?,
-                    created_at,
-                })
-            })
-            .collect()
+        rows.into_iter().map(GalleryItem::try_from).collect()
     }
 
     /// The retailer approves or rejects one of its items. Returns whether it was found.
@@ -163,7 +159,7 @@ impl Storage {
         status: GalleryStatus,
         now: UnixSeconds,
     ) -> Result<bool, StorageError> {
-        let updated = on_pool!(self, pool => sqlx::query(
+        let updated = in_transaction!(self, tx => sqlx::query(
             "UPDATE gallery_items SET status = $1, reviewed_at = $2 \
              WHERE retailer_id = $3 AND id = $4",
         )
@@ -171,9 +167,9 @@ impl Storage {
         .bind(now)
         .bind(retailer.0)
         .bind(id)
-        .execute(pool)
-        .await
-        .map(|done| done.rows_affected()))?;
+        .execute(&mut *tx)
+        .await?
+        .rows_affected());
         Ok(updated > 0)
     }
 
@@ -183,58 +179,14 @@ impl Storage {
         retailer: RetailerId,
         id: i64,
     ) -> Result<bool, StorageError> {
-        let deleted = on_pool!(self, pool => sqlx::query(
+        let deleted = in_transaction!(self, tx => sqlx::query(
             "DELETE FROM gallery_items WHERE retailer_id = $1 AND id = $2",
         )
         .bind(retailer.0)
         .bind(id)
-        .execute(pool)
-        .await
-        .map(|done| done.rows_affected()))?;
+        .execute(&mut *tx)
+        .await?
+        .rows_affected());
         Ok(deleted > 0)
-    }
-
-    /// Stores a lead for the retailer.
-    pub async fn add_lead(&self, retailer: RetailerId, lead: &Lead) -> Result<i64, StorageError> {
-        check_render(&lead.render)?;
-        if self.retailer(retailer).await?.is_none() {
-            return Err(StorageError::NoSuchRetailer);
-        }
-        let id: i64 = on_pool!(self, pool => sqlx::query_scalar(
-            "INSERT INTO leads (retailer_id, email, product, render, marketing_opt_in, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        )
-        .bind(retailer.0)
-        .bind(&lead.email)
-        .bind(&lead.product)
-        .bind(&lead.render)
-        .bind(lead.marketing_opt_in)
-        .bind(lead.created_at)
-        .fetch_one(pool)
-        .await)?;
-        Ok(id)
-    }
-
-    /// The retailer's leads, newest first.
-    pub async fn leads(&self, retailer: RetailerId) -> Result<Vec<Lead>, StorageError> {
-        let rows: Vec<(String, String, Vec<u8>, bool, i64)> = on_pool!(self, pool => sqlx::query_as(
-            "SELECT email, product, render, marketing_opt_in, created_at FROM leads \
-             WHERE retailer_id = $1 ORDER BY created_at DESC, id DESC",
-        )
-        .bind(retailer.0)
-        .fetch_all(pool)
-        .await)?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(email, product, render, marketing_opt_in, created_at)| Lead {
-                    email,
-                    product,
-                    render,
-                    marketing_opt_in,
-                    created_at,
-                },
-            )
-            .collect())
     }
 }

@@ -1,0 +1,111 @@
+//! Retailers: created, listed, limited, deleted, and isolated from one another.
+
+use crate::common::{T0, TestDb};
+use vitrine_server::storage::{Limits, StorageError};
+
+pub async fn retailers_created_listed_and_limited(db: TestDb) {
+    let s = &db.storage;
+    let a = s.create_retailer("Atelier", T0).await.expect("create");
+    let retailer = s.retailer(a).await.expect("read").expect("exists");
+    assert_eq!(retailer.name, "Atelier");
+    assert_eq!(retailer.created_at, T0);
+    assert_eq!(
+        (retailer.renders_per_hour, retailer.renders_per_day),
+        (10, 20)
+    );
+    s.set_limits(
+        a,
+        Limits {
+            per_hour: 3,
+            per_day: 5,
+        },
+    )
+    .await
+    .expect("set limits");
+    let retailer = s.retailer(a).await.expect("read").expect("exists");
+    assert_eq!(
+        (retailer.renders_per_hour, retailer.renders_per_day),
+        (3, 5)
+    );
+    assert!(
+        s.list_retailers()
+            .await
+            .expect("list")
+            .iter()
+            .any(|r| r.id == a)
+    );
+    assert!(s.delete_retailer(a).await.expect("delete"));
+    assert!(!s.delete_retailer(a).await.expect("delete twice"));
+    assert!(s.retailer(a).await.expect("read").is_none());
+    assert!(matches!(
+        s.set_limits(a, Limits::default()).await,
+        Err(StorageError::NoSuchRetailer)
+    ));
+}
+
+pub async fn retailers_are_isolated(db: TestDb) {
+    let s = &db.storage;
+    let a = s.create_retailer("A", T0).await.expect("create");
+    let b = s.create_retailer("B", T0).await.expect("create");
+    let b_key = s.add_publishable_key(b, T0).await.expect("key");
+    let b_secret = s.create_secret_key(b, T0).await.expect("secret");
+    s.add_origin(b, "https://b.example").await.expect("origin");
+    // A's handles see none of B's records…
+    assert!(s.list_publishable_keys(a).await.expect("list").is_empty());
+    assert!(s.list_secret_keys(a).await.expect("list").is_empty());
+    assert!(s.list_origins(a).await.expect("list").is_empty());
+    // …and can change or delete none of them.
+    assert!(
+        !s.revoke_publishable_key(a, &b_key, T0)
+            .await
+            .expect("revoke")
+    );
+    assert!(
+        !s.revoke_secret_key(a, b_secret.id, T0)
+            .await
+            .expect("revoke")
+    );
+    assert!(
+        !s.remove_origin(a, "https://b.example")
+            .await
+            .expect("remove")
+    );
+    assert!(s.delete_retailer(a).await.expect("delete A"));
+    // B is intact.
+    assert_eq!(
+        s.resolve_publishable_key(&b_key)
+            .await
+            .expect("resolve")
+            .map(|r| r.retailer),
+        Some(b)
+    );
+    assert_eq!(
+        s.verify_secret_key(&b_secret.secret).await.expect("verify"),
+        Some(b)
+    );
+    assert_eq!(s.list_origins(b).await.expect("list").len(), 1);
+    // Counters are per retailer: A exhausting its limit leaves B's address untouched.
+    let a = s.create_retailer("A again", T0).await.expect("create");
+    let limits = Limits {
+        per_hour: 1,
+        per_day: 1,
+    };
+    assert!(
+        s.increment_and_check(a, b"addr", T0, limits)
+            .await
+            .expect("count")
+            .allowed
+    );
+    assert!(
+        !s.increment_and_check(a, b"addr", T0, limits)
+            .await
+            .expect("count")
+            .allowed
+    );
+    assert!(
+        s.increment_and_check(b, b"addr", T0, limits)
+            .await
+            .expect("count")
+            .allowed
+    );
+}
