@@ -33,15 +33,12 @@ use vitrine_server::api::error::ApiError;
 use vitrine_server::app::{AppState, router};
 use vitrine_server::client_address::TrustedProxies;
 use vitrine_server::clock::ManualClock;
-use vitrine_server::metrics::Metrics;
-use vitrine_server::rate_limit::RateLimiter;
+use vitrine_server::config::Config;
 use vitrine_server::render::person_gate::PersonGate;
-use vitrine_server::render::{RenderBackends, RenderService};
 use vitrine_server::storage::{
     BackendChoice, CountRequest, CounterState, GalleryStatus, Lead, Limits, Product,
     RetentionPolicy, Storage, StorageError, StoredCounter, Surface,
 };
-use vitrine_server::widget_guard::KeyCache;
 
 /// A tmpfs mounted on a fresh temporary directory, unmounted when dropped.
 struct Tmpfs {
@@ -517,38 +514,26 @@ fn texture_png() -> Vec<u8> {
     png
 }
 
-/// The app over `storage`, as `tests/http_api.rs` builds it.
+/// The app over `storage`, built as the HTTP tests build it.
 async fn app(storage: &Storage) -> Router {
-    let clock = Arc::new(ManualClock::new(T0 + 600));
-    let max_body = 1024 * 1024;
-    let rate_limiter = RateLimiter::start(
-        storage,
-        AddressHashKey::from_bytes(vec![7; 32]).unwrap(),
-        TrustedProxies::parse(["10.0.0.0/8"]).unwrap(),
-        clock.clone(),
-    )
-    .await
-    .unwrap();
     let person_gate = PersonGate::load(&common::workspace_root().join("target/models"));
     assert!(
         person_gate.is_ready(),
         "run `cargo xtask setup` to install the model: {person_gate:?}"
     );
-    router(AppState {
-        storage: storage.clone(),
-        rate_limiter: Arc::new(rate_limiter),
-        metrics: Arc::new(Metrics::new()),
-        clock,
-        max_body_bytes: max_body,
-        request_timeout: Duration::from_secs(20),
-        keys: Arc::new(KeyCache::new(Duration::ZERO)),
-        render: Arc::new(RenderService::new(
-            person_gate,
-            RenderBackends::builtin_only(),
-            2,
-            max_body,
-        )),
-    })
+    let state = AppState::from_config(&Config::defaults(), storage.clone())
+        .clock(Arc::new(ManualClock::new(T0 + 600)))
+        .address_key(AddressHashKey::from_bytes(vec![7; 32]).unwrap())
+        .trusted_proxies(TrustedProxies::parse(["10.0.0.0/8"]).unwrap())
+        .max_body_bytes(1024 * 1024)
+        .request_timeout(Duration::from_secs(20))
+        .key_cache(Duration::ZERO)
+        .person_gate(person_gate)
+        .render_concurrency(2)
+        .build()
+        .await
+        .unwrap();
+    router(state)
 }
 
 /// Status, error code (or `status` of a health answer) and body text.
