@@ -443,9 +443,11 @@ mod tests {
                 | ApiError::UnknownSecretKey
                 | ApiError::StorageUnavailable
                 | ApiError::Internal
-                // Delegated: their codes are the photo core's and the beacon's own.
+                // Delegated: their codes are the photo core's and the beacon's own, or (logged)
+                // the wrapped answer's.
                 | ApiError::Photo { .. }
-                | ApiError::Beacon(_) => {}
+                | ApiError::Beacon(_)
+                | ApiError::Logged { .. } => {}
             }
         }
         let made: Vec<&str> = all.iter().map(ApiError::code).collect();
