@@ -62,10 +62,25 @@ macro_rules! in_transaction {
         let mut $tx = sqlx::Connection::begin_with(&mut *connection, $begin)
             .await
             .map_err($crate::storage::StorageError::from)?;
-        let value = $body;
-        let committed = $tx.commit().await;
-        $crate::storage::checked_commit(committed, &mut connection)?;
-        value
+        // An early return from the body must roll back here: a dropped transaction only queues
+        // its ROLLBACK for the connection's next use, and on SQLite the idle connection would
+        // keep the write lock (BEGIN IMMEDIATE) while every other writer waits out the busy
+        // timeout.
+        let outcome: Result<_, $crate::storage::StorageError> = async { Ok($body) }.await;
+        match outcome {
+            Ok(value) => {
+                let committed = $tx.commit().await;
+                $crate::storage::checked_commit(committed, &mut connection)?;
+                value
+            }
+            Err(error) => {
+                // The write failed already; a failed rollback closes the connection instead.
+                if $tx.rollback().await.is_err() {
+                    connection.close_on_drop();
+                }
+                return Err(error.into());
+            }
+        }
     }};
     ($storage:expr, sqlite: $sqlite:expr, postgres: $postgres:expr, $tx:ident => $body:expr) => {
         match &$storage.pool {
