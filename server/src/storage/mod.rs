@@ -55,28 +55,29 @@ macro_rules! on_pool {
 /// statements run on `&mut *$tx`), commits it, and evaluates to the body's value only once the
 /// commit succeeded. A `?` in the body leaves early and the transaction is rolled back. The
 /// default beginnings: `BEGIN IMMEDIATE` on SQLite takes the write lock up front, so a write that
-/// reads first cannot fail later on a lock upgrade (`busy_timeout` makes contenders wait).
+/// reads first cannot fail later on a lock upgrade (`busy_timeout` makes contenders wait). The
+/// connection is a [`WriteConnection`]: one that does not see its transaction end is closed.
 macro_rules! in_transaction {
     (@on $pool:ident, $begin:expr, $tx:ident => $body:expr) => {{
-        let mut connection = $pool.acquire().await.map_err($crate::storage::StorageError::from)?;
-        let mut $tx = sqlx::Connection::begin_with(&mut *connection, $begin)
+        let mut connection = $crate::storage::WriteConnection::acquire($pool).await?;
+        let mut $tx = sqlx::Connection::begin_with(connection.raw(), $begin)
             .await
             .map_err($crate::storage::StorageError::from)?;
-        // An early return from the body must roll back here: a dropped transaction only queues
-        // its ROLLBACK for the connection's next use, and on SQLite the idle connection would
-        // keep the write lock (BEGIN IMMEDIATE) while every other writer waits out the busy
-        // timeout.
+        // Rolled back here, not left to the transaction's drop: a dropped transaction only
+        // queues its ROLLBACK for the connection's next use, and the idle SQLite connection
+        // would keep the write lock meanwhile.
         let outcome: Result<_, $crate::storage::StorageError> = async { Ok($body) }.await;
         match outcome {
             Ok(value) => {
-                let committed = $tx.commit().await;
-                $crate::storage::checked_commit(committed, &mut connection)?;
+                $tx.commit()
+                    .await
+                    .map_err($crate::storage::StorageError::Unwritable)?;
+                connection.ended();
                 value
             }
             Err(error) => {
-                // The write failed already; a failed rollback closes the connection instead.
-                if $tx.rollback().await.is_err() {
-                    connection.close_on_drop();
+                if $tx.rollback().await.is_ok() {
+                    connection.ended();
                 }
                 return Err(error.into());
             }
@@ -208,18 +209,44 @@ fn cannot_store(error: &sqlx::Error) -> bool {
     }
 }
 
-/// The end of `in_transaction!`: a failed `COMMIT` means nothing was stored.
-pub(crate) fn checked_commit<DB: sqlx::Database>(
-    committed: Result<(), sqlx::Error>,
-    connection: &mut PoolConnection<DB>,
-) -> Result<(), StorageError> {
-    committed.map_err(|error| {
-        // After a failed COMMIT, SQLite may or may not have rolled the transaction back itself
-        // (it does on a full disk or an I/O error), so sqlx's count of open transactions on this
-        // connection may be wrong: close it rather than hand it out again.
-        connection.close_on_drop();
-        StorageError::Unwritable(error)
-    })
+/// A pooled connection for one write transaction, handed back to the pool only if the
+/// transaction was seen to end (committed or rolled back); otherwise it is closed, which rolls
+/// back whatever is open on it. Three ways a transaction can be left open on a connection:
+/// - the caller's future is dropped mid-write (a client that goes away cancels its handler): if
+///   that happens while `BEGIN IMMEDIATE` is with SQLite's worker thread, SQLite holds the write
+///   lock on an idle pooled connection and every other writer waits out the busy timeout (a
+///   Firefox walk found this: a beacon cancelled by the closing browser);
+/// - `BEGIN` or `ROLLBACK` fails and sqlx's count of open transactions no longer matches;
+/// - `COMMIT` fails: SQLite may or may not have rolled back itself (it does on a full disk).
+pub(crate) struct WriteConnection<DB: sqlx::Database> {
+    connection: PoolConnection<DB>,
+    ended: bool,
+}
+
+impl<DB: sqlx::Database> WriteConnection<DB> {
+    pub(crate) async fn acquire(pool: &sqlx::Pool<DB>) -> Result<Self, StorageError> {
+        Ok(Self {
+            connection: pool.acquire().await?,
+            ended: false,
+        })
+    }
+
+    pub(crate) fn raw(&mut self) -> &mut DB::Connection {
+        &mut self.connection
+    }
+
+    /// The transaction committed or rolled back: the connection may serve again.
+    pub(crate) fn ended(&mut self) {
+        self.ended = true;
+    }
+}
+
+impl<DB: sqlx::Database> Drop for WriteConnection<DB> {
+    fn drop(&mut self) {
+        if !self.ended {
+            self.connection.close_on_drop();
+        }
+    }
 }
 
 /// For a write that names a retailer's row (or selects it to insert): a write that touched no

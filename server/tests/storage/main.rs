@@ -32,7 +32,10 @@ use leads::leads_are_stored_per_retailer;
 use migrations::migrations_apply_twice;
 use origins::origins_stored_and_listed;
 use products::products_are_stored_replaced_and_scoped;
-use retailers::{retailers_are_isolated, retailers_created_listed_and_limited};
+use retailers::{
+    a_write_cancelled_midway_leaves_the_database_writable, retailers_are_isolated,
+    retailers_created_listed_and_limited,
+};
 use retention::sweep_deletes_exactly_what_is_past_retention;
 
 // Each test runs twice: `NAME::sqlite` and `NAME::postgres`.
@@ -52,5 +55,6 @@ on_both!(
     products_are_stored_replaced_and_scoped,
     retailers_created_listed_and_limited,
     retailers_are_isolated,
+    a_write_cancelled_midway_leaves_the_database_writable,
     sweep_deletes_exactly_what_is_past_retention,
 );

@@ -109,3 +109,34 @@ pub async fn retailers_are_isolated(db: TestDb) {
             .allowed
     );
 }
+
+/// A client that goes away cancels its handler, and with it a write at whatever point it had
+/// reached: each such write must leave the database writable at once. (A `BEGIN IMMEDIATE`
+/// cancelled while SQLite's worker thread ran it used to leave the write lock on an idle pooled
+/// connection, and every later writer waited out the 30 s busy timeout.)
+pub async fn a_write_cancelled_midway_leaves_the_database_writable(db: TestDb) {
+    let s = &db.storage;
+    for yields in 0..300 {
+        let write = s.create_retailer("Gone", T0);
+        tokio::select! {
+            biased;
+            _ = write => {}
+            () = yield_times(yields) => {}
+        }
+        let next = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            s.create_retailer("Next", T0),
+        )
+        .await;
+        assert!(
+            matches!(next, Ok(Ok(_))),
+            "a write cancelled after {yields} yields left the database unwritable: {next:?}"
+        );
+    }
+}
+
+async fn yield_times(times: usize) {
+    for _ in 0..times {
+        tokio::task::yield_now().await;
+    }
+}
