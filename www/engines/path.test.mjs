@@ -29,35 +29,20 @@ after(() => demo?.stop());
  */
 function walk(name, body) {
   // A bound on each walk: a driver that stops answering fails the test instead of the stage.
-  // One retry in a fresh browser, said out loud: Firefox ESR has twice (in two CI runs out of
-  // many) waited > 30 s for the share's withdrawal link; the cause is not found yet (see the
-  // closing note of stop 24). A walk that fails twice fails the stage.
-  test(`${ENGINE}: ${name}`, { timeout: 300_000 }, async () => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await attemptWalk(name, body);
-        return;
-      } catch (error) {
-        if (attempt >= 2) throw error;
-        console.error(`RETRYING ${ENGINE}: ${name} after: ${error?.message ?? error}`);
-      }
+  test(`${ENGINE}: ${name}`, { timeout: 150_000 }, async () => {
+    const browser = await launch(ENGINE);
+    const shopper = new Shopper(browser);
+    try {
+      await body(shopper);
+      await browser.collect();
+      assert.deepEqual(browser.errors(), [], `the page reported errors in ${browser.version}`);
+    } catch (error) {
+      await shopper.screenshot(`failed-${name.replace(/\W+/g, "-").slice(0, 60)}`).catch(() => {});
+      throw error;
+    } finally {
+      await browser.close();
     }
   });
-}
-
-async function attemptWalk(name, body) {
-  const browser = await launch(ENGINE);
-  const shopper = new Shopper(browser);
-  try {
-    await body(shopper);
-    await browser.collect();
-    assert.deepEqual(browser.errors(), [], `the page reported errors in ${browser.version}`);
-  } catch (error) {
-    await shopper.screenshot(`failed-${name.replace(/\W+/g, "-").slice(0, 60)}`).catch(() => {});
-    throw error;
-  } finally {
-    await browser.close();
-  }
 }
 
 async function toPlacement(shopper, photo) {
