@@ -22,9 +22,10 @@ use utoipa::{IntoParams, ToSchema};
 use vitrine_core::analytics::beacon::parse_beacon;
 use vitrine_core::analytics::events::EventName;
 
-use crate::api::error::{ApiError, ErrorBody};
+use crate::api::error::{ApiError, ErrorBody, GateRefusals};
 use crate::api::secret_key::SecretKeyHolder;
 use crate::api::upload::{BeaconLimit, UploadBody};
+use crate::api::widget::WidgetKey;
 use crate::app::Shared;
 use crate::storage::{AnalyticsCounts, ConsentedIdentity};
 use crate::widget_guard::WidgetCaller;
@@ -51,14 +52,13 @@ pub struct BeaconReceipt {
     post,
     path = "/v1/widget/{key}/events",
     tag = "widget",
-    params(("key" = String, Path, description = "A live publishable key (`pk_…`)")),
+    params(WidgetKey),
     request_body(content = String, content_type = "text/plain",
         description = "A beacon: `{\"v\":1,\"consent\":0|1,\"ids\":{…},\"events\":[…]}` (see the README's analytics section)"),
     responses(
         (status = 202, description = "Received", body = BeaconReceipt),
         (status = 400, description = "`malformed_json`, `unsupported_version`, `missing_field`, `unknown_field`, `invalid_field`, `unknown_event`, `no_events` or `too_many_events`", body = ErrorBody),
-        (status = 401, description = "`unknown_key`", body = ErrorBody),
-        (status = 403, description = "`origin_missing` or `origin_not_allowed`", body = ErrorBody),
+        GateRefusals,
         (status = 413, description = "`too_large`", body = ErrorBody),
         (status = 415, description = "`unsupported_media_type`", body = ErrorBody),
         (status = 429, description = "`rate_limited`, with `Retry-After`", body = ErrorBody),
@@ -143,11 +143,10 @@ pub struct UserSalt {
     get,
     path = "/v1/widget/{key}/analytics/salt",
     tag = "widget",
-    params(("key" = String, Path, description = "A live publishable key (`pk_…`)")),
+    params(WidgetKey),
     responses(
         (status = 200, description = "The salt", body = UserSalt),
-        (status = 401, description = "`unknown_key`", body = ErrorBody),
-        (status = 403, description = "`origin_missing` or `origin_not_allowed`", body = ErrorBody),
+        GateRefusals,
     )
 )]
 pub async fn user_salt(

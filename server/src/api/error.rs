@@ -131,6 +131,31 @@ pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
+/// The answers of the widget gate ([`crate::widget_guard::admit`]), documented once for every
+/// endpoint behind it. Only for the OpenAPI document: never built.
+#[derive(Debug, utoipa::IntoResponses)]
+pub enum GateRefusals {
+    #[response(status = 401, description = "`unknown_key`")]
+    UnknownKey(ErrorBody),
+    #[response(status = 403, description = "`origin_missing` or `origin_not_allowed`")]
+    OriginRefused(ErrorBody),
+}
+
+/// The answers of the endpoints that take back a render the shopper may have made on their
+/// device, which passes the photo core and the person check again
+/// ([`crate::render::RenderService::recheck_render`]). Only for the OpenAPI document.
+#[derive(Debug, utoipa::IntoResponses)]
+pub enum RecheckRefusals {
+    #[response(status = 404, description = "`unknown_product`")]
+    UnknownProduct(ErrorBody),
+    #[response(status = 413, description = "`too_large`")]
+    TooLarge(ErrorBody),
+    #[response(status = 422, description = "`person_detected`, or a broken image")]
+    NotAcceptable(ErrorBody),
+    #[response(status = 503, description = "`person_check_unavailable`")]
+    PersonCheckUnavailable(ErrorBody),
+}
+
 /// The error itself.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {

@@ -19,9 +19,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::error::{ApiError, ErrorBody};
+use crate::api::error::{ApiError, ErrorBody, GateRefusals, RecheckRefusals};
 use crate::api::upload::{PhotoLimit, UploadBody};
-use crate::api::widget::{require_product, valid_product};
+use crate::api::widget::{WidgetKey, require_product, valid_product};
 use crate::app::Shared;
 use crate::keys::{is_withdrawal_token, withdrawal_token};
 use crate::widget_guard::WidgetCaller;
@@ -52,18 +52,14 @@ pub struct SharedRender {
     post,
     path = "/v1/widget/{key}/gallery",
     tag = "widget",
-    params(("key" = String, Path, description = "A live publishable key (`pk_…`)"), ShareQuery),
+    params(WidgetKey, ShareQuery),
     request_body(content = Vec<u8>, content_type = "image/jpeg", description = "The render"),
     responses(
         (status = 201, description = "Stored, pending review", body = SharedRender),
         (status = 400, description = "`invalid_request`", body = ErrorBody),
-        (status = 401, description = "`unknown_key`", body = ErrorBody),
-        (status = 403, description = "`origin_missing` or `origin_not_allowed`", body = ErrorBody),
-        (status = 404, description = "`unknown_product`", body = ErrorBody),
-        (status = 413, description = "`too_large`", body = ErrorBody),
+        GateRefusals,
         (status = 415, description = "`unsupported_format`", body = ErrorBody),
-        (status = 422, description = "`person_detected`, or a broken image", body = ErrorBody),
-        (status = 503, description = "`person_check_unavailable`", body = ErrorBody),
+        RecheckRefusals,
     )
 )]
 pub async fn share(

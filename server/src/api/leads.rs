@@ -14,9 +14,9 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::api::error::{ApiError, ErrorBody};
+use crate::api::error::{ApiError, ErrorBody, GateRefusals, RecheckRefusals};
 use crate::api::upload::{LeadLimit, UploadBody};
-use crate::api::widget::{require_product, valid_product};
+use crate::api::widget::{WidgetKey, require_product, valid_product};
 use crate::app::Shared;
 use crate::storage::Lead;
 use crate::widget_guard::WidgetCaller;
@@ -83,17 +83,13 @@ pub fn valid_email(email: &str) -> Result<String, ApiError> {
     post,
     path = "/v1/widget/{key}/leads",
     tag = "widget",
-    params(("key" = String, Path, description = "A live publishable key (`pk_…`)")),
+    params(WidgetKey),
     request_body = LeadRequest,
     responses(
         (status = 201, description = "Stored for the retailer", body = LeadCreated),
         (status = 400, description = "`invalid_request` (email, product, render)", body = ErrorBody),
-        (status = 401, description = "`unknown_key`", body = ErrorBody),
-        (status = 403, description = "`origin_missing` or `origin_not_allowed`", body = ErrorBody),
-        (status = 404, description = "`unknown_product`", body = ErrorBody),
-        (status = 413, description = "`too_large`", body = ErrorBody),
-        (status = 422, description = "`person_detected`, or a broken image", body = ErrorBody),
-        (status = 503, description = "`person_check_unavailable`", body = ErrorBody),
+        GateRefusals,
+        RecheckRefusals,
     )
 )]
 pub async fn create(

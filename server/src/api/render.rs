@@ -17,8 +17,9 @@ use serde::Deserialize;
 use std::net::SocketAddr;
 use utoipa::IntoParams;
 
-use crate::api::error::{ApiError, ErrorBody};
+use crate::api::error::{ApiError, ErrorBody, GateRefusals};
 use crate::api::upload::{PhotoLimit, UploadBody};
+use crate::api::widget::WidgetKey;
 use crate::api::widget::valid_product;
 use crate::app::Shared;
 use crate::render::RelativePlacement;
@@ -72,7 +73,7 @@ pub fn valid_session(session: Option<&str>) -> Result<(), ApiError> {
     post,
     path = "/v1/widget/{key}/renders",
     tag = "widget",
-    params(("key" = String, Path, description = "A live publishable key (`pk_…`)"), RenderQuery),
+    params(WidgetKey, RenderQuery),
     request_body(content = Vec<u8>, content_type = "image/jpeg",
         description = "The room photo (JPEG, PNG or WebP), cleaned by the widget; cleaned again here"),
     responses(
@@ -80,8 +81,7 @@ pub fn valid_session(session: Option<&str>) -> Result<(), ApiError> {
             (IPTC digital source type), with `vitrine-renders-left-this-hour` and \
             `vitrine-renders-left-today` headers", content_type = "image/jpeg"),
         (status = 400, description = "`invalid_request` (product, corners or size)", body = ErrorBody),
-        (status = 401, description = "`unknown_key`", body = ErrorBody),
-        (status = 403, description = "`origin_missing` or `origin_not_allowed`", body = ErrorBody),
+        GateRefusals,
         (status = 404, description = "`unknown_product`", body = ErrorBody),
         (status = 413, description = "`too_large` or `too_many_pixels`", body = ErrorBody),
         (status = 415, description = "`unsupported_format`, `animated_image` or `unsupported_jpeg_coding`", body = ErrorBody),

@@ -9,9 +9,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
-use crate::api::error::{ApiError, ErrorBody};
+use crate::api::error::{ApiError, ErrorBody, GateRefusals};
 use crate::api::json_body::JsonBody;
 use crate::app::Shared;
 use crate::storage::{BackendChoice, RetailerId};
@@ -19,6 +19,14 @@ use crate::widget_guard::WidgetCaller;
 
 /// Longest product identifier accepted (retailers' SKUs are far shorter).
 pub const MAX_PRODUCT_CHARS: usize = 128;
+
+/// The publishable key every widget endpoint's path starts with, documented once.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct WidgetKey {
+    /// A live publishable key (`pk_…`).
+    pub key: String,
+}
 
 /// What the widget needs to know before the shopper starts.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -54,11 +62,10 @@ pub struct RenderAllowance {
     get,
     path = "/v1/widget/{key}/config",
     tag = "widget",
-    params(("key" = String, Path, description = "A live publishable key (`pk_…`)")),
+    params(WidgetKey),
     responses(
         (status = 200, description = "Settings for the widget", body = WidgetConfig),
-        (status = 401, description = "`unknown_key`", body = ErrorBody),
-        (status = 403, description = "`origin_missing` or `origin_not_allowed`", body = ErrorBody),
+        GateRefusals,
     )
 )]
 pub async fn config(
@@ -78,13 +85,12 @@ pub async fn config(
     post,
     path = "/v1/widget/{key}/device-renders",
     tag = "widget",
-    params(("key" = String, Path, description = "A live publishable key (`pk_…`)")),
+    params(WidgetKey),
     request_body = DeviceRenderRequest,
     responses(
         (status = 201, description = "Counted; what is left of the allowance", body = RenderAllowance),
         (status = 400, description = "`invalid_request`", body = ErrorBody),
-        (status = 401, description = "`unknown_key`", body = ErrorBody),
-        (status = 403, description = "`origin_missing` or `origin_not_allowed`", body = ErrorBody),
+        GateRefusals,
         (status = 413, description = "`too_large`", body = ErrorBody),
         (status = 415, description = "`unsupported_media_type`", body = ErrorBody),
         (status = 429, description = "`rate_limited`, with `Retry-After`", body = ErrorBody),
@@ -141,15 +147,11 @@ pub struct ProductInfo {
     get,
     path = "/v1/widget/{key}/products/{sku}",
     tag = "widget",
-    params(
-        ("key" = String, Path, description = "A live publishable key (`pk_…`)"),
-        ("sku" = String, Path, description = "The product's SKU"),
-    ),
+    params(WidgetKey, ("sku" = String, Path, description = "The product's SKU")),
     responses(
         (status = 200, description = "The product", body = ProductInfo),
         (status = 400, description = "`invalid_request`", body = ErrorBody),
-        (status = 401, description = "`unknown_key`", body = ErrorBody),
-        (status = 403, description = "`origin_missing` or `origin_not_allowed`", body = ErrorBody),
+        GateRefusals,
         (status = 404, description = "`unknown_product`", body = ErrorBody),
     )
 )]
@@ -181,15 +183,11 @@ pub async fn product(
     get,
     path = "/v1/widget/{key}/products/{sku}/texture",
     tag = "widget",
-    params(
-        ("key" = String, Path, description = "A live publishable key (`pk_…`)"),
-        ("sku" = String, Path, description = "The product's SKU"),
-    ),
+    params(WidgetKey, ("sku" = String, Path, description = "The product's SKU")),
     responses(
         (status = 200, description = "The tile image", content_type = "image/png"),
         (status = 400, description = "`invalid_request`", body = ErrorBody),
-        (status = 401, description = "`unknown_key`", body = ErrorBody),
-        (status = 403, description = "`origin_missing` or `origin_not_allowed`", body = ErrorBody),
+        GateRefusals,
         (status = 404, description = "`unknown_product`", body = ErrorBody),
     )
 )]

@@ -16,10 +16,7 @@ async fn operations_endpoints(db: TestDb) {
     assert_eq!(ready.status, StatusCode::OK);
     assert_eq!(ready.json["database"], api.db.storage.backend());
     let missing = api.send(get("/v2/nothing")).await;
-    assert_eq!(
-        (missing.status, missing.code()),
-        (StatusCode::NOT_FOUND, "not_found")
-    );
+    missing.assert_refused(StatusCode::NOT_FOUND, "not_found");
     let wrong_method = api
         .send(Request::delete("/healthz").body(Body::empty()).unwrap())
         .await;
@@ -62,6 +59,32 @@ async fn operations_endpoints(db: TestDb) {
     }
     let render = &doc.json["paths"]["/v1/widget/{key}/device-renders"]["post"];
     assert!(render["responses"]["429"].is_object());
+    let parameters = render["parameters"].as_array().unwrap();
+    assert!(
+        parameters.iter().any(|p| p["name"] == "key"
+            && p["in"] == "path"
+            && p["required"] == true
+            && p["description"].as_str().is_some_and(|d| d.contains("pk_"))),
+        "the publishable key is a documented path parameter: {parameters:?}"
+    );
+    // The gate's answers and a re-checked upload's, each written once in the handlers' docs.
+    let share = &doc.json["paths"]["/v1/widget/{key}/gallery"]["post"]["responses"];
+    for (responses, status, code) in [
+        (&render["responses"], "401", "`unknown_key`"),
+        (&render["responses"], "403", "`origin_not_allowed`"),
+        (share, "401", "`unknown_key`"),
+        (share, "404", "`unknown_product`"),
+        (share, "503", "`person_check_unavailable`"),
+    ] {
+        let described = responses[status]["description"].as_str().unwrap_or("");
+        assert!(described.contains(code), "{status}: {described:?}");
+        assert!(
+            responses[status]["content"]["application/json"]["schema"]["$ref"]
+                .as_str()
+                .is_some_and(|r| r.ends_with("/ErrorBody")),
+            "{status} answers with an ErrorBody"
+        );
+    }
     let schemas = doc.json["components"]["schemas"].as_object().unwrap();
     for schema in [
         "ErrorBody",
@@ -81,8 +104,5 @@ async fn operations_endpoints(db: TestDb) {
     let ready = api.send(get("/readyz")).await;
     assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
     let refused = api.send(api.config(&api.key, Some(SHOP))).await;
-    assert_eq!(
-        (refused.status, refused.code()),
-        (StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable")
-    );
+    refused.assert_refused(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable");
 }
