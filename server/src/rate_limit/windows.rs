@@ -18,6 +18,13 @@ pub struct Limits {
     pub per_day: i64,
 }
 
+impl Limits {
+    /// `per_hour` renders per clock hour, `per_day` per UTC day.
+    pub const fn new(per_hour: i64, per_day: i64) -> Self {
+        Self { per_hour, per_day }
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Self {

@@ -114,17 +114,7 @@ impl Storage {
         key: &str,
         now: UnixSeconds,
     ) -> Result<bool, StorageError> {
-        let done = in_transaction!(self, tx => sqlx::query(
-            "UPDATE publishable_keys SET revoked_at = $1 \
-             WHERE key = $2 AND retailer_id = $3 AND revoked_at IS NULL",
-        )
-        .bind(now)
-        .bind(key)
-        .bind(retailer.0)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected());
-        Ok(done > 0)
+        self.revoke(retailer, KeyRow::Publishable(key), now).await
     }
 
     /// The retailer's publishable keys, revoked ones included, oldest first.
@@ -228,17 +218,7 @@ impl Storage {
         id: i64,
         now: UnixSeconds,
     ) -> Result<bool, StorageError> {
-        let done = in_transaction!(self, tx => sqlx::query(
-            "UPDATE secret_keys SET revoked_at = $1 \
-             WHERE id = $2 AND retailer_id = $3 AND revoked_at IS NULL",
-        )
-        .bind(now)
-        .bind(id)
-        .bind(retailer.0)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected());
-        Ok(done > 0)
+        self.revoke(retailer, KeyRow::Secret(id), now).await
     }
 
     /// The retailer's secret keys (prefixes only).
@@ -253,5 +233,41 @@ impl Storage {
         .bind(retailer.0)
         .fetch_all(pool)
         .await)?)
+    }
+}
+
+/// Which key row a revocation names: publishable keys by the key itself, secret keys by id
+/// (only their hash and prefix are stored).
+enum KeyRow<'a> {
+    Publishable(&'a str),
+    Secret(i64),
+}
+
+impl Storage {
+    /// Marks a live key of this retailer revoked; whether one was.
+    async fn revoke(
+        &self,
+        retailer: RetailerId,
+        row: KeyRow<'_>,
+        now: UnixSeconds,
+    ) -> Result<bool, StorageError> {
+        let done = in_transaction!(self, tx => {
+            let update = match row {
+                KeyRow::Publishable(key) => sqlx::query(
+                    "UPDATE publishable_keys SET revoked_at = $1 \
+                     WHERE key = $2 AND retailer_id = $3 AND revoked_at IS NULL",
+                )
+                .bind(now)
+                .bind(key),
+                KeyRow::Secret(id) => sqlx::query(
+                    "UPDATE secret_keys SET revoked_at = $1 \
+                     WHERE id = $2 AND retailer_id = $3 AND revoked_at IS NULL",
+                )
+                .bind(now)
+                .bind(id),
+            };
+            update.bind(retailer.0).execute(&mut *tx).await?.rows_affected()
+        });
+        Ok(done > 0)
     }
 }
