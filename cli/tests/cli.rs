@@ -14,6 +14,15 @@ fn vitrine(args: &[&std::ffi::OsStr]) -> Output {
         .expect("the vitrine binary runs")
 }
 
+/// `vitrine clean INPUTS… -o OUTPUT OPTIONS…`
+fn clean(inputs: &[&Path], output: &Path, options: &[&str]) -> Output {
+    let mut args: Vec<&std::ffi::OsStr> = vec!["clean".as_ref()];
+    args.extend(inputs.iter().map(|input| input.as_os_str()));
+    args.extend(["-o".as_ref(), output.as_os_str()]);
+    args.extend(options.iter().map(std::ffi::OsStr::new));
+    vitrine(&args)
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -23,12 +32,7 @@ fn clean_one_file_to_a_file_reports_what_it_removed() {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = dir.path().join("clean.jpg");
     let input = fixtures().join("ia__gps_DSCN0010.jpg");
-    let run = vitrine(&[
-        "clean".as_ref(),
-        input.as_os_str(),
-        "-o".as_ref(),
-        out.as_os_str(),
-    ]);
+    let run = clean(&[&input], &out, &[]);
     assert!(run.status.success(), "{}", text(&run.stderr));
     let stdout = text(&run.stdout);
     assert!(stdout.contains("removed GPS location"), "{stdout}");
@@ -65,17 +69,11 @@ fn several_files_go_to_a_directory_and_a_refused_one_fails_the_run_with_its_reas
     let out = dir.path().join("out");
     let big = fixtures().join("ia__hdr_iphone_hdr_YES.jpg");
     let png = fixtures().join("mat2__data_dirty.png");
-    let run = vitrine(&[
-        "clean".as_ref(),
-        big.as_os_str(),
-        gif.as_os_str(),
-        png.as_os_str(),
-        truncated.as_os_str(),
-        "-o".as_ref(),
-        out.as_os_str(),
-        "--max-side".as_ref(),
-        "1000".as_ref(),
-    ]);
+    let run = clean(
+        &[&big, &gif, &png, &truncated],
+        &out,
+        &["--max-side", "1000"],
+    );
     assert_eq!(run.status.code(), Some(1), "some inputs were refused");
     let stderr = text(&run.stderr);
     assert!(
@@ -111,13 +109,7 @@ fn two_inputs_with_the_same_name_do_not_overwrite_each_other() {
     }
     let out = dir.path().join("out");
     let (a, b) = (dir.path().join("a/x.jpg"), dir.path().join("b/x.jpg"));
-    let run = vitrine(&[
-        "clean".as_ref(),
-        a.as_os_str(),
-        b.as_os_str(),
-        "-o".as_ref(),
-        out.as_os_str(),
-    ]);
+    let run = clean(&[&a, &b], &out, &[]);
     assert_eq!(run.status.code(), Some(1));
     assert!(
         text(&run.stderr).contains("another input was already written to"),
@@ -215,12 +207,7 @@ fn a_rotated_webp_turned_upright_is_written_as_jpeg_under_a_jpg_name() {
     assert_eq!(exiftool_value(&input, "Orientation"), "Rotate 90 CW");
     let out = dir.path().join("out");
     std::fs::create_dir(&out).expect("mkdir");
-    let run = vitrine(&[
-        "clean".as_ref(),
-        input.as_os_str(),
-        "-o".as_ref(),
-        out.as_os_str(),
-    ]);
+    let run = clean(&[&input], &out, &[]);
     assert!(run.status.success(), "{}", text(&run.stderr));
     let written = out.join("room.jpg");
     assert!(
@@ -252,14 +239,7 @@ fn a_rotated_webp_turned_upright_and_downscaled_says_both() {
     std::fs::write(&input, webp_with_orientation(6)).expect("write");
     let out = dir.path().join("out");
     std::fs::create_dir(&out).expect("mkdir");
-    let run = vitrine(&[
-        "clean".as_ref(),
-        input.as_os_str(),
-        "-o".as_ref(),
-        out.as_os_str(),
-        "--max-side".as_ref(),
-        "400".as_ref(),
-    ]);
+    let run = clean(&[&input], &out, &["--max-side", "400"]);
     assert!(run.status.success(), "{}", text(&run.stderr));
     let stdout = text(&run.stdout);
     assert!(
@@ -273,12 +253,7 @@ fn a_rotated_webp_turned_upright_and_downscaled_says_both() {
 fn an_upright_webp_stays_webp_under_its_own_name() {
     let dir = tempfile::tempdir().expect("temp dir");
     let input = fixtures().join("mat2__data_dirty.webp");
-    let run = vitrine(&[
-        "clean".as_ref(),
-        input.as_os_str(),
-        "-o".as_ref(),
-        dir.path().as_os_str(),
-    ]);
+    let run = clean(&[&input], dir.path(), &[]);
     assert!(run.status.success(), "{}", text(&run.stderr));
     let written = dir.path().join("mat2__data_dirty.webp");
     assert!(
@@ -293,10 +268,7 @@ fn an_upright_webp_stays_webp_under_its_own_name() {
 /// Runs `vitrine clean INPUTS... -o OUTPUT`, which must refuse (exit 1) with `message` on
 /// standard error.
 fn clean_is_refused(inputs: &[&Path], output: &Path, message: &str) {
-    let mut args: Vec<&std::ffi::OsStr> = vec!["clean".as_ref()];
-    args.extend(inputs.iter().map(|input| input.as_os_str()));
-    args.extend(["-o".as_ref(), output.as_os_str()]);
-    let run = vitrine(&args);
+    let run = clean(inputs, output, &[]);
     assert_eq!(run.status.code(), Some(1));
     let stderr = text(&run.stderr);
     assert!(stderr.contains(message), "{stderr}");
@@ -321,12 +293,7 @@ fn an_output_file_named_for_another_format_is_refused_and_nothing_is_written() {
     assert!(!asked.exists() && !dir.path().join("clean.jpg").exists());
     // Named as the message says, it is written there.
     let renamed = dir.path().join("clean.JPEG");
-    let run = vitrine(&[
-        "clean".as_ref(),
-        input.as_os_str(),
-        "-o".as_ref(),
-        renamed.as_os_str(),
-    ]);
+    let run = clean(&[&input], &renamed, &[]);
     assert!(run.status.success(), "{}", text(&run.stderr));
     assert_eq!(exiftool_value(&renamed, "FileType"), "JPEG");
 }

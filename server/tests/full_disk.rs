@@ -28,16 +28,12 @@ use common::{DAY, T0};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 use vitrine_core::analytics::events::{Event, EventName};
-use vitrine_server::address_hash::AddressHashKey;
 use vitrine_server::api::error::ApiError;
-use vitrine_server::app::{AppState, router};
-use vitrine_server::client_address::TrustedProxies;
+use vitrine_server::app::router;
 use vitrine_server::clock::ManualClock;
-use vitrine_server::config::Config;
-use vitrine_server::render::person_gate::PersonGate;
 use vitrine_server::storage::{
-    BackendChoice, CountRequest, CounterState, GalleryStatus, Lead, Limits, Product,
-    RetentionPolicy, Storage, StorageError, StoredCounter, Surface,
+    BackendChoice, CountRequest, CounterState, GalleryStatus, Lead, Limits, RetentionPolicy,
+    Storage, StorageError, StoredCounter,
 };
 
 /// A tmpfs mounted on a fresh temporary directory, unmounted when dropped.
@@ -153,18 +149,6 @@ impl Probes {
     }
 }
 
-fn product(sku: &str) -> Product {
-    Product {
-        sku: sku.to_owned(),
-        name: "Oak plank".to_owned(),
-        surface: Surface::Floor,
-        tile_width_mm: 1200,
-        tile_height_mm: 800,
-        texture: texture_png(),
-        updated_at: T0,
-    }
-}
-
 fn lead(email: &str) -> Lead {
     Lead {
         email: email.to_owned(),
@@ -192,7 +176,7 @@ async fn every_write_on_a_full_disk_fails_or_is_stored() {
     let old_key = s.add_publishable_key(a, T0).await.unwrap();
     let old_secret = s.create_secret_key(a, T0).await.unwrap();
     s.add_origin(a, "https://old.example").await.unwrap();
-    s.put_product(a, &product("OLD")).await.unwrap();
+    s.put_product(a, &common::oak_plank("OLD")).await.unwrap();
     let withdrawn = s
         .add_gallery_item(a, "OAK", &[0xFF, 0xD8, 0xFF, 0xD9], &[1; 32], T0)
         .await
@@ -214,17 +198,7 @@ async fn every_write_on_a_full_disk_fails_or_is_stored() {
     let mut probes = Probes::default();
     let limits = Limits::default();
     let created = probes.run("create_retailer", s.create_retailer("C", now).await);
-    let limited = probes.run(
-        "set_limits",
-        s.set_limits(
-            a,
-            Limits {
-                per_hour: 3,
-                per_day: 5,
-            },
-        )
-        .await,
-    );
+    let limited = probes.run("set_limits", s.set_limits(a, Limits::new(3, 5)).await);
     let new_key = probes.run("add_publishable_key", s.add_publishable_key(a, now).await);
     let key_revoked = probes.run(
         "revoke_publishable_key",
@@ -244,7 +218,10 @@ async fn every_write_on_a_full_disk_fails_or_is_stored() {
         "set_render_backend",
         s.set_render_backend(a, BackendChoice::Gemini).await,
     );
-    let product_put = probes.run("put_product", s.put_product(a, &product("NEW")).await);
+    let product_put = probes.run(
+        "put_product",
+        s.put_product(a, &common::oak_plank("NEW")).await,
+    );
     let product_removed = probes.run("remove_product", s.remove_product(a, "OLD").await);
     let shared = probes.run(
         "add_gallery_item",
@@ -505,31 +482,12 @@ async fn every_write_on_a_full_disk_fails_or_is_stored() {
 
 const SHOP: &str = "https://shop.example";
 
-/// A plain oak-coloured tile (the writes here store it; nothing is rendered with it).
-fn texture_png() -> Vec<u8> {
-    let mut png = Vec::new();
-    image::RgbImage::from_pixel(16, 16, image::Rgb([170, 120, 70]))
-        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
-        .unwrap();
-    png
-}
-
 /// The app over `storage`, built as the HTTP tests build it.
 async fn app(storage: &Storage) -> Router {
-    let person_gate = PersonGate::load(&common::workspace_root().join("target/models"));
-    assert!(
-        person_gate.is_ready(),
-        "run `cargo xtask setup` to install the model: {person_gate:?}"
-    );
-    let state = AppState::from_config(&Config::defaults(), storage.clone())
+    let state = common::test_app_state(storage)
         .clock(Arc::new(ManualClock::new(T0 + 600)))
-        .address_key(AddressHashKey::from_bytes(vec![7; 32]).unwrap())
-        .trusted_proxies(TrustedProxies::parse(["10.0.0.0/8"]).unwrap())
-        .max_body_bytes(1024 * 1024)
         .request_timeout(Duration::from_secs(20))
-        .key_cache(Duration::ZERO)
-        .person_gate(person_gate)
-        .render_concurrency(2)
+        .person_gate(common::loaded_person_gate())
         .build()
         .await
         .unwrap();
@@ -565,7 +523,7 @@ async fn over_http_a_full_disk_answers_503_and_claims_nothing() {
     let key = storage.add_publishable_key(retailer, T0).await.unwrap();
     storage.add_origin(retailer, SHOP).await.unwrap();
     storage
-        .put_product(retailer, &product("OAK-190"))
+        .put_product(retailer, &common::oak_plank("OAK-190"))
         .await
         .unwrap();
     let app = app(&storage).await;

@@ -8,7 +8,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use vitrine_server::storage::Storage;
+use vitrine_server::storage::{Product, Storage, Surface};
 
 /// 2026-11-24T00:00:00Z, the start of an hour and of a UTC day.
 pub const T0: i64 = 1_795_478_400;
@@ -127,3 +127,68 @@ pub fn exiftool_tags(bytes: &[u8]) -> String {
     assert!(output.status.success());
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
+
+/// A 64×64 plank-ish texture tile as PNG.
+pub fn texture_png() -> Vec<u8> {
+    let tile = image::RgbImage::from_fn(64, 64, |x, y| {
+        let seam = y % 16 == 0 || x == 0;
+        if seam {
+            image::Rgb([90, 60, 30])
+        } else {
+            image::Rgb([170, 120, 70])
+        }
+    });
+    let mut out = Vec::new();
+    tile.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
+    out
+}
+
+/// An oak plank floor product with this SKU (a 1200 × 800 mm tile of [`texture_png`]).
+pub fn oak_plank(sku: &str) -> Product {
+    Product {
+        sku: sku.to_owned(),
+        name: "Oak plank".to_owned(),
+        surface: Surface::Floor,
+        tile_width_mm: 1200,
+        tile_height_mm: 800,
+        texture: texture_png(),
+        updated_at: T0,
+    }
+}
+
+/// The person check, loaded once per test binary.
+pub fn loaded_person_gate() -> vitrine_server::render::person_gate::PersonGate {
+    use vitrine_server::render::person_gate::PersonGate;
+    static GATE: std::sync::OnceLock<PersonGate> = std::sync::OnceLock::new();
+    GATE.get_or_init(|| {
+        let gate = PersonGate::load(&workspace_root().join("target/models"));
+        assert!(
+            gate.is_ready(),
+            "run `cargo xtask setup` to install the model: {gate:?}"
+        );
+        gate
+    })
+    .clone()
+}
+
+/// The app as the HTTP tests build it over `storage`: a fixed address key, proxies in
+/// 10.0.0.0/8, a 1 MiB body limit, no key cache (tests revoke keys and expect the next request
+/// to see it), two renders at a time. The caller adds the clock, the person check and the
+/// request timeout.
+pub fn test_app_state(storage: &Storage) -> vitrine_server::app::AppStateBuilder {
+    use vitrine_server::address_hash::AddressHashKey;
+    use vitrine_server::client_address::TrustedProxies;
+    vitrine_server::app::AppState::from_config(
+        &vitrine_server::config::Config::defaults(),
+        storage.clone(),
+    )
+    .address_key(AddressHashKey::from_bytes(vec![7; 32]).unwrap())
+    .trusted_proxies(TrustedProxies::parse(["10.0.0.0/8"]).unwrap())
+    .max_body_bytes(TEST_MAX_BODY)
+    .key_cache(std::time::Duration::ZERO)
+    .render_concurrency(2)
+}
+
+/// The body limit of [`test_app_state`].
+pub const TEST_MAX_BODY: usize = 1024 * 1024;

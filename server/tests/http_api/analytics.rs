@@ -214,10 +214,7 @@ async fn analytics_ingest_refusals_are_specific(db: TestDb) {
             good.clone(),
         ))
         .await;
-    assert_eq!(
-        (answer.status, answer.code()),
-        (StatusCode::UNAUTHORIZED, "unknown_key")
-    );
+    answer.assert_refused(StatusCode::UNAUTHORIZED, "unknown_key");
     let answer = api
         .send(beacon_request(
             &api.key,
@@ -226,10 +223,7 @@ async fn analytics_ingest_refusals_are_specific(db: TestDb) {
             good.clone(),
         ))
         .await;
-    assert_eq!(
-        (answer.status, answer.code()),
-        (StatusCode::FORBIDDEN, "origin_not_allowed")
-    );
+    answer.assert_refused(StatusCode::FORBIDDEN, "origin_not_allowed");
     assert_eq!(api.count("SELECT COUNT(*) FROM analytics_events").await, 0);
     // The beacon allowance: 60 a minute per visitor, then 429 with Retry-After; another visitor
     // is unaffected. (The refused beacons above were counted too: they had been admitted.)

@@ -49,10 +49,7 @@ async fn shared_renders_are_rechecked_pending_and_withdrawable(db: TestDb) {
     // Refusals store nothing: a person, another origin, an unknown product, not an image.
     let person = common::fixture_photo("ia__xmp_no_exif.jpg");
     let answer = api.send(share(SHOP, "OAK-190", person)).await;
-    assert_eq!(
-        (answer.status, answer.code()),
-        (StatusCode::UNPROCESSABLE_ENTITY, "person_detected")
-    );
+    answer.assert_refused(StatusCode::UNPROCESSABLE_ENTITY, "person_detected");
     let answer = api
         .send(share("https://evil.example", "OAK-190", photo.clone()))
         .await;

@@ -48,10 +48,7 @@ async fn unknown_malformed_and_revoked_keys_are_refused(db: TestDb) {
             .unwrap()
     );
     let answer = api.send(api.config(&api.key, Some(SHOP))).await;
-    assert_eq!(
-        (answer.status, answer.code()),
-        (StatusCode::UNAUTHORIZED, "unknown_key")
-    );
+    answer.assert_refused(StatusCode::UNAUTHORIZED, "unknown_key");
     assert_eq!(
         api.send(api.config(&second, Some(SHOP))).await.status,
         StatusCode::OK
@@ -78,10 +75,7 @@ async fn origins_are_checked_exactly(db: TestDb) {
     assert_eq!(sub.allow_origin(), Some("https://eu.brand.example"));
 
     let missing = api.send(api.config(&api.key, None)).await;
-    assert_eq!(
-        (missing.status, missing.code()),
-        (StatusCode::FORBIDDEN, "origin_missing")
-    );
+    missing.assert_refused(StatusCode::FORBIDDEN, "origin_missing");
     for origin in [
         "http://shop.example",         // another scheme
         "https://shop.example:8443",   // another port
@@ -148,13 +142,7 @@ async fn retailers_cannot_use_each_others_keys(db: TestDb) {
     // B's limits are B's.
     api.db
         .storage
-        .set_limits(
-            b,
-            Limits {
-                per_hour: 3,
-                per_day: 4,
-            },
-        )
+        .set_limits(b, Limits::new(3, 4))
         .await
         .unwrap();
     let a_config = api.send(api.config(&api.key, Some(SHOP))).await;

@@ -12,14 +12,13 @@ pub use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 pub use futures_util::{StreamExt, stream};
 pub use serde_json::{Value, json};
 pub use tower::ServiceExt;
-pub use vitrine_server::storage::{BackendChoice, Limits, Product, RetailerId, Surface};
+pub use vitrine_server::storage::{BackendChoice, Limits, RetailerId};
 
-pub(crate) use crate::common::{self, HOUR, T0, TestDb, exiftool_tags};
-use vitrine_server::address_hash::AddressHashKey;
-use vitrine_server::app::{AppState, router};
-use vitrine_server::client_address::TrustedProxies;
+pub(crate) use crate::common::{
+    self, HOUR, T0, TestDb, exiftool_tags, loaded_person_gate, texture_png,
+};
+use vitrine_server::app::router;
 use vitrine_server::clock::ManualClock;
-use vitrine_server::config::Config;
 use vitrine_server::metrics::Metrics;
 use vitrine_server::rate_limit::RateLimiter;
 pub use vitrine_server::render::person_gate::PersonGate;
@@ -42,21 +41,7 @@ pub struct Api {
 }
 
 /// The server's body limit in these tests: room for the fixture photos, small enough to exceed.
-pub const MAX_BODY: usize = 1024 * 1024;
-
-/// The person check, loaded once per test binary.
-pub fn loaded_person_gate() -> PersonGate {
-    static GATE: std::sync::OnceLock<PersonGate> = std::sync::OnceLock::new();
-    GATE.get_or_init(|| {
-        let gate = PersonGate::load(&common::workspace_root().join("target/models"));
-        assert!(
-            gate.is_ready(),
-            "run `cargo xtask setup` to install the model: {gate:?}"
-        );
-        gate
-    })
-    .clone()
-}
+pub const MAX_BODY: usize = common::TEST_MAX_BODY;
 
 pub async fn api(db: TestDb) -> Api {
     api_with(db, loaded_person_gate()).await
@@ -73,16 +58,10 @@ pub async fn api_with(db: TestDb, person_gate: PersonGate) -> Api {
         .add_origin(retailer, "https://*.brand.example")
         .await
         .unwrap();
-    let state = AppState::from_config(&Config::defaults(), storage.clone())
+    let state = common::test_app_state(&storage)
         .clock(clock.clone())
-        .address_key(AddressHashKey::from_bytes(vec![7; 32]).unwrap())
-        .trusted_proxies(TrustedProxies::parse(["10.0.0.0/8"]).unwrap())
-        .max_body_bytes(MAX_BODY)
         .request_timeout(Duration::from_secs(2))
-        // No caching: the tests revoke keys and expect the next request to see it.
-        .key_cache(Duration::ZERO)
         .person_gate(person_gate)
-        .render_concurrency(2)
         .build()
         .await
         .unwrap();
@@ -106,6 +85,17 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// The answer is this refusal: its status and its error code.
+    #[track_caller]
+    pub fn assert_refused(&self, status: StatusCode, code: &str) {
+        assert_eq!(
+            (self.status, self.code()),
+            (status, code),
+            "the answer: {}",
+            self.json
+        );
+    }
+
     pub fn code(&self) -> &str {
         self.json["error"]["code"]
             .as_str()
@@ -185,38 +175,11 @@ impl Api {
     }
 }
 
-/// A 64×64 plank-ish texture tile as PNG.
-pub fn texture_png() -> Vec<u8> {
-    let tile = image::RgbImage::from_fn(64, 64, |x, y| {
-        let seam = y % 16 == 0 || x == 0;
-        if seam {
-            image::Rgb([90, 60, 30])
-        } else {
-            image::Rgb([170, 120, 70])
-        }
-    });
-    let mut out = Vec::new();
-    tile.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
-        .unwrap();
-    out
-}
-
 impl Api {
     pub async fn add_product(&self, sku: &str) {
         self.db
             .storage
-            .put_product(
-                self.retailer,
-                &Product {
-                    sku: sku.to_owned(),
-                    name: "Oak plank".to_owned(),
-                    surface: Surface::Floor,
-                    tile_width_mm: 1200,
-                    tile_height_mm: 800,
-                    texture: texture_png(),
-                    updated_at: T0,
-                },
-            )
+            .put_product(self.retailer, &common::oak_plank(sku))
             .await
             .unwrap();
     }

@@ -52,18 +52,12 @@ async fn products_are_described_to_the_widget(db: TestDb) {
     let answer = api
         .send(get(format!("/v1/widget/{}/products/NOPE", api.key), SHOP))
         .await;
-    assert_eq!(
-        (answer.status, answer.code()),
-        (StatusCode::NOT_FOUND, "unknown_product")
-    );
+    answer.assert_refused(StatusCode::NOT_FOUND, "unknown_product");
     let long = "X".repeat(200);
     let answer = api
         .send(get(format!("/v1/widget/{}/products/{long}", api.key), SHOP))
         .await;
-    assert_eq!(
-        (answer.status, answer.code()),
-        (StatusCode::BAD_REQUEST, "invalid_request")
-    );
+    answer.assert_refused(StatusCode::BAD_REQUEST, "invalid_request");
     let answer = api
         .send(get(
             format!("/v1/widget/{}/products/OAK-190/texture", api.key),
@@ -78,10 +72,7 @@ async fn products_are_described_to_the_widget(db: TestDb) {
             "https://b.example",
         ))
         .await;
-    assert_eq!(
-        (answer.status, answer.code()),
-        (StatusCode::NOT_FOUND, "unknown_product")
-    );
+    answer.assert_refused(StatusCode::NOT_FOUND, "unknown_product");
     // The widget's session id on a render: a random id is taken, anything else refused.
     api.db
         .storage

@@ -64,13 +64,7 @@ async fn rate_limits_are_per_retailer_and_adjustable(db: TestDb) {
     let api = api(db).await;
     api.db
         .storage
-        .set_limits(
-            api.retailer,
-            Limits {
-                per_hour: 2,
-                per_day: 3,
-            },
-        )
+        .set_limits(api.retailer, Limits::new(2, 3))
         .await
         .unwrap();
     let config = api.send(api.config(&api.key, Some(SHOP))).await;

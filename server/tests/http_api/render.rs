@@ -225,22 +225,13 @@ async fn render_checks_come_in_order(db: TestDb) {
     let answer = api
         .send(api.photo_render(SHOP, "product=OAK-190", oversized.clone()))
         .await;
-    assert_eq!(
-        (answer.status, answer.code()),
-        (StatusCode::PAYLOAD_TOO_LARGE, "too_large")
-    );
+    answer.assert_refused(StatusCode::PAYLOAD_TOO_LARGE, "too_large");
     assert_eq!(answer.json["error"]["limit_bytes"], MAX_BODY);
     // Renders share the allowance with device renders: use it up, then the limit answers first,
     // before the body is looked at.
     api.db
         .storage
-        .set_limits(
-            api.retailer,
-            Limits {
-                per_hour: 3,
-                per_day: 20,
-            },
-        )
+        .set_limits(api.retailer, Limits::new(3, 20))
         .await
         .unwrap();
     for _ in 0..2 {
@@ -252,10 +243,7 @@ async fn render_checks_come_in_order(db: TestDb) {
     let answer = api
         .send(api.photo_render(SHOP, "product=OAK-190", oversized))
         .await;
-    assert_eq!(
-        (answer.status, answer.code()),
-        (StatusCode::TOO_MANY_REQUESTS, "rate_limited")
-    );
+    answer.assert_refused(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
     assert!(answer.headers.contains_key(header::RETRY_AFTER));
 }
 

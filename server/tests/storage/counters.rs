@@ -13,10 +13,7 @@ pub async fn rate_limit_exact_under_concurrency(db: TestDb) {
     let s = &db.storage;
     let other = Storage::connect(&db.url).await.expect("a second pool");
     let a = s.create_retailer("A", T0).await.expect("create");
-    let limits = Limits {
-        per_hour: 10,
-        per_day: 20,
-    };
+    let limits = Limits::new(10, 20);
     let mut tasks = Vec::new();
     for i in 0..1_000u32 {
         let s = if i % 2 == 0 { s.clone() } else { other.clone() };
@@ -52,10 +49,7 @@ pub async fn rate_limit_exact_under_concurrency(db: TestDb) {
 pub async fn refused_requests_consume_nothing(db: TestDb) {
     let s = &db.storage;
     let a = s.create_retailer("A", T0).await.expect("create");
-    let limits = Limits {
-        per_hour: 2,
-        per_day: 3,
-    };
+    let limits = Limits::new(2, 3);
     let clock = ManualClock::new(T0 + 100);
     let addr = b"hmac-of-an-address";
     for _ in 0..2 {
@@ -99,10 +93,7 @@ pub async fn a_batch_counts_in_order_and_records_allowed_renders(db: TestDb) {
     let s = &db.storage;
     let a = s.create_retailer("A", T0).await.expect("A");
     let b = s.create_retailer("B", T0).await.expect("B");
-    let tight = Limits {
-        per_hour: 3,
-        per_day: 5,
-    };
+    let tight = Limits::new(3, 5);
     let request = |retailer, visitor: u8, product: Option<&str>| CountRequest {
         retailer,
         address_hash: vec![visitor; 32],
@@ -175,10 +166,7 @@ async fn allowed_of(
 pub async fn rate_limit_windows_roll_over(db: TestDb) {
     let s = &db.storage;
     let a = s.create_retailer("A", T0).await.expect("create");
-    let limits = Limits {
-        per_hour: 10,
-        per_day: 20,
-    };
+    let limits = Limits::new(10, 20);
     let clock = ManualClock::new(T0 + 30 * 60);
     let addr = [7u8; 32];
     assert_eq!(allowed_of(s, a, &addr, clock.now(), limits, 15).await, 10);

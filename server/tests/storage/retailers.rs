@@ -13,15 +13,9 @@ pub async fn retailers_created_listed_and_limited(db: TestDb) {
         (retailer.renders_per_hour, retailer.renders_per_day),
         (10, 20)
     );
-    s.set_limits(
-        a,
-        Limits {
-            per_hour: 3,
-            per_day: 5,
-        },
-    )
-    .await
-    .expect("set limits");
+    s.set_limits(a, Limits::new(3, 5))
+        .await
+        .expect("set limits");
     let retailer = s.retailer(a).await.expect("read").expect("exists");
     assert_eq!(
         (retailer.renders_per_hour, retailer.renders_per_day),
@@ -86,10 +80,7 @@ pub async fn retailers_are_isolated(db: TestDb) {
     assert_eq!(s.list_origins(b).await.expect("list").len(), 1);
     // Counters are per retailer: A exhausting its limit leaves B's address untouched.
     let a = s.create_retailer("A again", T0).await.expect("create");
-    let limits = Limits {
-        per_hour: 1,
-        per_day: 1,
-    };
+    let limits = Limits::new(1, 1);
     assert!(
         s.increment_and_check(a, b"addr", T0, limits)
             .await
