@@ -19,8 +19,7 @@ use utoipa::IntoParams;
 
 use crate::api::error::{ApiError, ErrorBody, GateRefusals};
 use crate::api::upload::{PhotoLimit, UploadBody};
-use crate::api::widget::WidgetKey;
-use crate::api::widget::valid_product;
+use crate::api::widget::{WidgetKey, valid_product};
 use crate::app::Shared;
 use crate::render::RelativePlacement;
 use crate::widget_guard::WidgetCaller;

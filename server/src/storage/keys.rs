@@ -234,16 +234,7 @@ impl Storage {
         .fetch_all(pool)
         .await)?)
     }
-}
 
-/// Which key row a revocation names: publishable keys by the key itself, secret keys by id
-/// (only their hash and prefix are stored).
-enum KeyRow<'a> {
-    Publishable(&'a str),
-    Secret(i64),
-}
-
-impl Storage {
     /// Marks a live key of this retailer revoked; whether one was.
     async fn revoke(
         &self,
@@ -270,4 +261,11 @@ impl Storage {
         });
         Ok(done > 0)
     }
+}
+
+/// Which key row a revocation names: publishable keys by the key itself, secret keys by id
+/// (only their hash and prefix are stored).
+enum KeyRow<'a> {
+    Publishable(&'a str),
+    Secret(i64),
 }
